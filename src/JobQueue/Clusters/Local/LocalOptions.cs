@@ -1,0 +1,14 @@
+namespace JobQueue;
+
+/// <summary>Settings of a <see cref="LocalCluster"/>: worker processes on this machine.</summary>
+public sealed record LocalOptions : ClusterOptions
+{
+    /// <summary>Worker processes. <value>The default is one per processor.</value></summary>
+    public int? Workers { get; init; }
+
+    /// <summary>Tasks each worker runs at once. <value>The default is 1.</value></summary>
+    public int? ThreadsPerWorker { get; init; }
+
+    /// <summary>Memory each worker may use, e.g. <c>"4GB"</c>. <value>The default is no limit.</value></summary>
+    public string? MemoryLimit { get; init; }
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using JobQueue.JobScripts;
+
+namespace JobQueue.Execution;
+
+/// <summary>
+/// The WorkerHost's command line: one definition for the job scripts that write it and the WorkerHost that reads it.
+/// The secret itself never appears here, only the path of the file that holds it.
+/// </summary>
+internal sealed record WorkerCommandLine
+{
+    private static readonly Option<string> SchedulerOption = new("--scheduler") { Required = true, Description = "Coordinator address, tcp://host:port." };
+    private static readonly Option<string> NameOption = new("--name") { Required = true, Description = "Worker name; with --nworkers each process appends -<k>." };
+    private static readonly Option<int> ThreadsOption = new("--nthreads") { Required = true, Description = "Tasks run at once." };
+    private static readonly Option<string> MemoryLimitOption = new("--memory-limit") { Required = true, Description = "Memory limit of each worker, e.g. 11.18GiB." };
+    private static readonly Option<int> WorkersOption = new("--nworkers") { DefaultValueFactory = _ => 1, Description = "Worker processes to run." };
+    private static readonly Option<double> DeathTimeoutOption = new("--death-timeout") { Required = true, Description = "Seconds without the coordinator before exiting." };
+    private static readonly Option<string?> LocalDirectoryOption = new("--local-directory") { Description = "Scratch directory on the node." };
+    private static readonly Option<string?> InterfaceOption = new("--interface") { Description = "Network interface to use." };
+    private static readonly Option<string> SecretFileOption = new("--secret-file") { Required = true, Description = "File holding the cluster's secret (mode 0600)." };
+
+    public required string Scheduler { get; init; }
+    public required string Name { get; init; }
+    public required int Threads { get; init; }
+    public required MemorySize MemoryLimit { get; init; }
+    public int Workers { get; init; } = 1;
+    public required TimeSpan DeathTimeout { get; init; }
+    public string? LocalDirectory { get; init; }
+    public string? Interface { get; init; }
+    public required string SecretFile { get; init; }
+
+    public IReadOnlyList<string> ToArguments()
+    {
+        List<string> arguments =
+        [
+            SchedulerOption.Name, Scheduler,
+            NameOption.Name, Name,
+            ThreadsOption.Name, Threads.ToString(CultureInfo.InvariantCulture),
+            MemoryLimitOption.Name, MemoryLimit.ToBinaryString(),
+        ];
+        if (Workers > 1)
+        {
+            arguments.AddRange([WorkersOption.Name, Workers.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        arguments.AddRange([DeathTimeoutOption.Name, DeathTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)]);
+        if (LocalDirectory is not null)
+        {
+            arguments.AddRange([LocalDirectoryOption.Name, LocalDirectory]);
+        }
+
+        if (Interface is not null)
+        {
+            arguments.AddRange([InterfaceOption.Name, Interface]);
+        }
+
+        arguments.AddRange([SecretFileOption.Name, SecretFile]);
+        return arguments;
+    }
+
+    /// <exception cref="ArgumentException">The arguments are not a valid worker command line; the message lists every problem.</exception>
+    public static WorkerCommandLine Parse(IReadOnlyList<string> arguments)
+    {
+        var command = new RootCommand("JobQueue worker")
+        {
+            SchedulerOption, NameOption, ThreadsOption, MemoryLimitOption, WorkersOption,
+            DeathTimeoutOption, LocalDirectoryOption, InterfaceOption, SecretFileOption,
+        };
+        var result = command.Parse(arguments.ToArray());
+        if (result.Errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid worker command line: " + string.Join("; ", result.Errors.Select(error => error.Message)));
+        }
+
+        return new WorkerCommandLine
+        {
+            Scheduler = result.GetValue(SchedulerOption)!,
+            Name = result.GetValue(NameOption)!,
+            Threads = result.GetValue(ThreadsOption),
+            MemoryLimit = MemorySize.Parse(result.GetValue(MemoryLimitOption)!, MemoryLimitOption.Name),
+            Workers = result.GetValue(WorkersOption),
+            DeathTimeout = TimeSpan.FromSeconds(result.GetValue(DeathTimeoutOption)),
+            LocalDirectory = result.GetValue(LocalDirectoryOption),
+            Interface = result.GetValue(InterfaceOption),
+            SecretFile = result.GetValue(SecretFileOption)!,
+        };
+    }
+}

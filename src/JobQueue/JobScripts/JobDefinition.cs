@@ -1,0 +1,218 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using JobQueue.Execution;
+
+namespace JobQueue.JobScripts;
+
+/// <summary>
+/// Every job of one cluster, resolved from its options: what each job requests and how its script is written.
+/// Built once at construction, so bad settings fail there and rendering a script cannot.
+/// </summary>
+internal sealed class JobDefinition
+{
+    /// <summary>Stands where the coordinator's address goes until the coordinator has started.</summary>
+    public const string AddressPlaceholder = "tcp://COORDINATOR:PORT";
+
+    private static readonly TimeSpan DefaultDeathTimeout = TimeSpan.FromSeconds(60);
+    private const string DefaultWalltime = "00:30:00";
+    private const string DefaultShebang = "#!/usr/bin/env bash";
+
+    private readonly JobScriptTemplate _template;
+    private readonly string _templateSource;
+    private readonly IReadOnlyDictionary<string, object?> _values;
+    private readonly string _workerCommand;
+    private readonly IReadOnlyList<string> _workerExtraArgs;
+    private readonly string? _localDirectory;
+    private readonly string? _interface;
+
+    private JobDefinition(JobQueueOptions options, BatchSystem system)
+    {
+        var optionsType = options.GetType().Name;
+        string Option(string name) => $"{optionsType}.{name}";
+
+        System = system;
+        Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        Name = OptionChecks.ClusterName(options.Name, optionsType);
+        Cores = OptionChecks.Positive(options.Cores, optionsType, nameof(options.Cores), "Cores = 8")
+            ?? throw Required(optionsType, nameof(options.Cores), "Cores = 8", "cores: 8", system);
+        Memory = options.Memory is null
+            ? throw Required(optionsType, nameof(options.Memory), "Memory = \"24GB\"", "memory: 24GB", system)
+            : MemorySize.Parse(options.Memory, Option(nameof(options.Memory)));
+        Processes = OptionChecks.Positive(options.Processes, optionsType, nameof(options.Processes), "Processes = 2") ?? DefaultProcesses(Cores);
+        if (Cores % Processes != 0)
+        {
+            throw new ArgumentException(
+                $"{Option(nameof(options.Processes))} = {Processes} must divide {Option(nameof(options.Cores))} = {Cores} so every worker gets the same threads, e.g. Processes = {DefaultProcesses(Cores)}.",
+                nameof(options.Processes));
+        }
+
+        Walltime = Walltime.Parse(options.Walltime ?? DefaultWalltime, system.WalltimeSyntax, Option(nameof(options.Walltime)));
+        DeathTimeout = options.DeathTimeout ?? DefaultDeathTimeout;
+        if (DeathTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{Option(nameof(options.DeathTimeout))} = {DeathTimeout} must be positive, e.g. DeathTimeout = TimeSpan.FromSeconds(60).", nameof(options.DeathTimeout));
+        }
+
+        if (options.EnvExtra is not null && options.JobScriptPrologue is not null)
+        {
+            throw new ArgumentException(
+                $"{Option(nameof(options.EnvExtra))} is the old name of {Option(nameof(options.JobScriptPrologue))}; set only JobScriptPrologue.",
+                nameof(options.EnvExtra));
+        }
+
+        JobName = options.JobName ?? (Name.Contains('$') ? OptionChecks.DefaultName : Name);
+        if (JobName.Length == 0 || JobName.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException($"{Option(nameof(options.JobName))} = \"{JobName}\" must be a non-empty name without spaces, e.g. JobName = \"chem\".", nameof(options.JobName));
+        }
+
+        LogDirectory = options.LogDirectory switch
+        {
+            null => Path.Combine(HomeDirectory, ".jobqueue", "logs", JobName),
+            "" => null,
+            var directory => ExpandHome(directory).TrimEnd('/'),
+        };
+        SecretFile = Path.Combine(ExpandHome(options.SharedTempDirectory ?? "~/.jobqueue"), "secrets", $"{Id}.secret");
+        CustomJobIdPattern = options.JobIdPattern is null ? null : CompileJobIdPattern(options.JobIdPattern, optionsType);
+        CommandDirectory = options.CommandDirectory is null ? null : ExpandHome(options.CommandDirectory);
+        JobArrays = options.JobArrays ?? false;
+        _workerCommand = options.WorkerCommand ?? DefaultWorkerCommand();
+        _workerExtraArgs = options.WorkerExtraArgs ?? [];
+        _localDirectory = options.LocalDirectory;
+        _interface = options.Interface;
+
+        var values = new Dictionary<string, object?>
+        {
+            ["shebang"] = options.Shebang ?? DefaultShebang,
+            ["name"] = Name,
+            ["jobName"] = JobName,
+            ["queue"] = options.Queue,
+            ["account"] = options.Account,
+            ["walltime"] = Walltime.Text,
+            ["cores"] = Cores,
+            ["processes"] = Processes,
+            ["logDirectory"] = LogDirectory,
+            ["prologue"] = options.JobScriptPrologue ?? options.EnvExtra ?? [],
+            ["epilogue"] = options.JobScriptEpilogue ?? [],
+        };
+        system.AddTemplateValues(options, new JobResources(Cores, Processes, Memory), values);
+        _values = values;
+
+        (_templateSource, var templateText) = LoadTemplate(options.TemplatePath, system, optionsType);
+        _template = JobScriptTemplate.Compile(templateText, _templateSource, system.DirectivePrefix, options.JobDirectivesSkip ?? [], options.JobExtraDirectives ?? []);
+        Render(AddressPlaceholder, WorkerName(0));
+    }
+
+    public BatchSystem System { get; }
+
+    /// <summary>Random id of this cluster, unique among the clusters sharing a directory.</summary>
+    public string Id { get; }
+
+    public string Name { get; }
+    public string JobName { get; }
+    public int Cores { get; }
+    public int Processes { get; }
+    public MemorySize Memory { get; }
+    public Walltime Walltime { get; }
+    public TimeSpan DeathTimeout { get; }
+    public string? LogDirectory { get; }
+    public string SecretFile { get; }
+    public Regex? CustomJobIdPattern { get; }
+    public string? CommandDirectory { get; }
+    public bool JobArrays { get; }
+
+    internal static string HomeDirectory => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    /// <summary>Resolves <paramref name="options"/> (already merged with the configuration) for <paramref name="system"/>.</summary>
+    /// <exception cref="ArgumentException">An option is missing or invalid; the message names it and shows an accepted value.</exception>
+    public static JobDefinition Resolve(JobQueueOptions options, BatchSystem system) => new(options, system);
+
+    /// <summary>dask's default: all cores up to 4, else the smallest factor of the cores not below their square root.</summary>
+    public static int DefaultProcesses(int cores) =>
+        cores <= 4 ? cores : Enumerable.Range(1, cores).First(factor => cores % factor == 0 && factor >= Math.Sqrt(cores));
+
+    /// <summary>The name of the single job with cluster-wide index <paramref name="jobIndex"/>.</summary>
+    public string WorkerName(int jobIndex) => $"{Name}-{jobIndex}";
+
+    /// <summary>
+    /// The name of each job of an array whose first job has index <paramref name="firstJobIndex"/>: the node's shell
+    /// adds the array task's index, so every job of one submission gets its own counter value.
+    /// </summary>
+    public string ArrayWorkerName(int firstJobIndex) =>
+        $"{Name}-$(({firstJobIndex - System.FirstArrayTask} + {System.ArrayTaskVariable}))";
+
+    /// <summary>The job script whose worker dials <paramref name="coordinatorAddress"/> and is called <paramref name="workerName"/>.</summary>
+    public string Render(string coordinatorAddress, string workerName)
+    {
+        var workerCommandLine = new WorkerCommandLine
+        {
+            Scheduler = coordinatorAddress,
+            Name = workerName,
+            Threads = Cores / Processes,
+            MemoryLimit = Memory.DividedBy(Processes),
+            Workers = Processes,
+            DeathTimeout = DeathTimeout,
+            LocalDirectory = _localDirectory,
+            Interface = _interface,
+            SecretFile = SecretFile,
+        };
+        var values = new Dictionary<string, object?>(_values)
+        {
+            ["workerCommand"] = $"{_workerCommand} {ShellWords.Join(workerCommandLine.ToArguments().Concat(_workerExtraArgs))}",
+        };
+        return _template.Render(values, _templateSource);
+    }
+
+    internal static string ExpandHome(string path) =>
+        path == "~" ? HomeDirectory
+        : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(HomeDirectory, path[2..])
+        : path;
+
+    private static ArgumentException Required(string optionsType, string option, string example, string configExample, BatchSystem system) =>
+        new($"{optionsType}.{option} is required: set {example}, or {configExample} in the {system.ConfigSection} section of the configuration file.", option);
+
+    private static Regex CompileJobIdPattern(string pattern, string optionsType)
+    {
+        const string option = nameof(JobQueueOptions.JobIdPattern);
+        Regex regex;
+        try
+        {
+            regex = new Regex(pattern, RegexOptions.Multiline);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new ArgumentException($"{optionsType}.{option} = \"{pattern}\" is not a valid regular expression: {exception.Message}", option, exception);
+        }
+
+        return regex.GetGroupNames().Contains("id")
+            ? regex
+            : throw new ArgumentException($"{optionsType}.{option} = \"{pattern}\" needs a group named id around the job id, e.g. \"Job <(?<id>\\d+)>\".", option);
+    }
+
+    private static (string Source, string Text) LoadTemplate(string? templatePath, BatchSystem system, string optionsType)
+    {
+        const string option = nameof(JobQueueOptions.TemplatePath);
+        if (templatePath is not null)
+        {
+            var path = ExpandHome(templatePath);
+            return File.Exists(path)
+                ? (path, File.ReadAllText(path))
+                : throw new ArgumentException($"{optionsType}.{option} = \"{templatePath}\" does not exist; copy one of the templates/*.sh.hbs files of JobQueue and point TemplatePath at it.", option);
+        }
+
+        using var stream = typeof(JobDefinition).Assembly.GetManifestResourceStream(system.TemplateResourceName)
+            ?? throw new InvalidOperationException($"The built-in template {system.TemplateResourceName} is missing from the JobQueue assembly.");
+        using var reader = new StreamReader(stream);
+        return ($"built-in {system.ConfigSection}.sh.hbs", reader.ReadToEnd());
+    }
+
+    // The WorkerHost ships next to this library; run it with the dotnet host that runs this process.
+    private static string DefaultWorkerCommand()
+    {
+        var dotnetRoot = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var dotnet = Path.Combine(dotnetRoot, "dotnet");
+        var libraryDirectory = Path.GetDirectoryName(typeof(JobDefinition).Assembly.Location) is { Length: > 0 } directory ? directory : AppContext.BaseDirectory;
+        return ShellWords.Join([File.Exists(dotnet) ? dotnet : "dotnet", Path.Combine(libraryDirectory, "WorkerHost.dll")]);
+    }
+}

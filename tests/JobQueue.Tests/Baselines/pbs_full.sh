@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+
+#PBS -N chem
+#PBS -q workq
+#PBS -A myproj
+#PBS -l select=1:ncpus=36:mem=168GB
+#PBS -l walltime=02:30:00
+#PBS -e /scratch/me/logs/
+#PBS -o /scratch/me/logs/
+#PBS -m n
+module load dotnet
+export OMP_NUM_THREADS=1
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --nthreads 6 --memory-limit 27.94GiB --nworkers 6 --death-timeout 60 --secret-file /shared/me/secrets/{id}.secret

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+
+#$ -N jobqueue-worker
+#$ -l h_rt=00:30:00
+#$ -e {home}/.jobqueue/logs/jobqueue-worker/
+#$ -o {home}/.jobqueue/logs/jobqueue-worker/
+#$ -cwd
+#$ -j y
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --secret-file {home}/.jobqueue/secrets/{id}.secret

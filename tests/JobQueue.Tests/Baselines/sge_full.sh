@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+
+#$ -N chem
+#$ -q all.q
+#$ -P chemistry
+#$ -l arch=lx-amd64
+#$ -l h_rt=02:30:00
+#$ -pe smp 8
+#$ -l h_vmem=2862M
+#$ -S /bin/bash
+#$ -e {home}/logs/
+#$ -o {home}/logs/
+#$ -cwd
+#$ -j y
+module load dotnet
+export OMP_NUM_THREADS=1
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --secret-file /shared/me/secrets/{id}.secret

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+
+#SBATCH -J jobqueue-worker
+#SBATCH -e {home}/.jobqueue/logs/jobqueue-worker/jobqueue-worker-%J.err
+#SBATCH -o {home}/.jobqueue/logs/jobqueue-worker/jobqueue-worker-%J.out
+#SBATCH -n 1
+#SBATCH -N 1
+#SBATCH --cpus-per-task=8
+#SBATCH --mem=23G
+#SBATCH -t 00:30:00
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --secret-file {home}/.jobqueue/secrets/{id}.secret

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+
+#SBATCH -J jobqueue-worker
+#SBATCH -n 1
+#SBATCH -N 1
+#SBATCH --cpus-per-task=8
+#SBATCH --mem-per-cpu=2862M
+#SBATCH -t 1-12
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --secret-file {home}/.jobqueue/secrets/{id}.secret

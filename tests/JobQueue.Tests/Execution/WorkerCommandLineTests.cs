@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using JobQueue.Execution;
+using JobQueue.JobScripts;
+using JobQueue.Tests.JobScripts;
+
+namespace JobQueue.Tests.Execution;
+
+public sealed class WorkerCommandLineTests
+{
+    [Fact]
+    public void The_arguments_a_script_writes_are_the_ones_the_WorkerHost_reads()
+    {
+        var written = new WorkerCommandLine
+        {
+            Scheduler = "tcp://127.0.0.1:40123", Name = "chem-3", Threads = 4, MemoryLimit = new MemorySize(12_000_000_000),
+            Workers = 2, DeathTimeout = TimeSpan.FromSeconds(90), LocalDirectory = "/tmp/x", Interface = "ib0", SecretFile = "/home/me/.jobqueue/secrets/ab.secret",
+        };
+
+        var read = WorkerCommandLine.Parse(written.ToArguments());
+
+        Assert.Equal(
+            ["--scheduler", "tcp://127.0.0.1:40123", "--name", "chem-3", "--nthreads", "4", "--memory-limit", "11.18GiB", "--nworkers", "2", "--death-timeout", "90", "--local-directory", "/tmp/x", "--interface", "ib0", "--secret-file", "/home/me/.jobqueue/secrets/ab.secret"],
+            written.ToArguments());
+        Assert.Equal(written with { MemoryLimit = read.MemoryLimit }, read);
+        Assert.Equal(12_000_000_000, read.MemoryLimit.Bytes, tolerance: 12_000_000_000 / 200.0);
+    }
+
+    [Fact]
+    public void Optional_arguments_are_left_out_and_default_on_reading()
+    {
+        var read = WorkerCommandLine.Parse(["--scheduler", "tcp://h:1", "--name", "w-0", "--nthreads", "1", "--memory-limit", "1GiB", "--death-timeout", "0.5", "--secret-file", "/s"]);
+
+        Assert.Equal(1, read.Workers);
+        Assert.Null(read.LocalDirectory);
+        Assert.Null(read.Interface);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), read.DeathTimeout);
+    }
+
+    [Fact]
+    public void A_command_line_without_the_secret_file_or_with_unknown_flags_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            WorkerCommandLine.Parse(["--scheduler", "tcp://h:1", "--name", "w", "--nthreads", "1", "--memory-limit", "1GiB", "--death-timeout", "5", "--secret", "hunter2"]));
+
+        Assert.Contains("--secret-file", error.Message);
+        Assert.Contains("hunter2", error.Message);
+    }
+
+    [Fact]
+    public void Worker_names_are_the_cluster_name_and_the_jobs_index()
+    {
+        var cluster = TestClusters.Slurm(new SlurmOptions { Name = "chem", Cores = 1, Memory = "1GB" });
+
+        Assert.Equal("chem-0", cluster.Definition.WorkerName(0));
+        Assert.Equal("chem-17", cluster.Definition.WorkerName(17));
+        Assert.Contains(" --name chem-0 ", cluster.JobScript());
+    }
+
+    [Theory]
+    [InlineData("slurm", "SLURM_ARRAY_TASK_ID", "0", "chem-17")]
+    [InlineData("slurm", "SLURM_ARRAY_TASK_ID", "5", "chem-22")]
+    [InlineData("sge", "SGE_TASK_ID", "1", "chem-17")]
+    [InlineData("sge", "SGE_TASK_ID", "6", "chem-22")]
+    [InlineData("pbs", "PBS_ARRAY_INDEX", "0", "chem-17")]
+    public void An_array_job_adds_its_task_index_to_the_first_jobs_counter_in_the_nodes_shell(string system, string variable, string taskIndex, string expected)
+    {
+        var cluster = Cluster(system, new SlurmOptions { Name = "chem", Cores = 1, Memory = "1GB" });
+
+        var expanded = Bash($"printf %s {ShellWords.Quote(cluster.Definition.ArrayWorkerName(17))}", (variable, taskIndex));
+
+        Assert.Equal(expected, expanded);
+    }
+
+    [Fact]
+    public void Environment_variables_in_the_name_expand_on_the_node_and_spaces_stay_inside_one_argument()
+    {
+        var cluster = TestClusters.Slurm(new SlurmOptions
+        {
+            Name = "chem-$NODE_TAG", Cores = 2, Memory = "2GB", LocalDirectory = "$TMPDIR/with space", WorkerCommand = "printf '%s\\n'",
+            LogDirectory = "", SharedTempDirectory = "/shared",
+        });
+        var workerLine = cluster.JobScript().Split('\n').Single(line => line.StartsWith("printf", StringComparison.Ordinal));
+
+        var arguments = Bash(workerLine, ("NODE_TAG", "node07"), ("TMPDIR", "/scratch/job1")).Split('\n');
+
+        Assert.Equal("chem-node07-0", arguments[Array.IndexOf(arguments, "--name") + 1]);
+        Assert.Equal("/scratch/job1/with space", arguments[Array.IndexOf(arguments, "--local-directory") + 1]);
+        Assert.Equal("jobqueue-worker", cluster.Definition.JobName);
+        Assert.DoesNotContain(arguments, argument => argument.Contains(cluster.Definition.Id, StringComparison.Ordinal) && !argument.StartsWith("/shared/secrets/", StringComparison.Ordinal));
+    }
+
+    private static JobQueueCluster Cluster(string system, SlurmOptions settings) => system switch
+    {
+        "slurm" => TestClusters.Slurm(settings),
+        "sge" => TestClusters.Sge(new SGEOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory }),
+        _ => TestClusters.Pbs(new PBSOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory }),
+    };
+
+    private static string Bash(string command, params (string Name, string Value)[] environment)
+    {
+        var startInfo = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        using var bash = Process.Start(startInfo)!;
+        var output = bash.StandardOutput.ReadToEnd();
+        bash.WaitForExit();
+        Assert.True(bash.ExitCode == 0, bash.StandardError.ReadToEnd());
+        return output.TrimEnd('\n');
+    }
+}
