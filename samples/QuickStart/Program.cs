@@ -1,25 +1,38 @@
+using System.Diagnostics;
 using JobQueue;
+using Spectre.Console;
 
-// The scripts JobQueue would submit on three batch systems, as a scientist checks them against a site's rules.
-// Constructing a cluster runs no batch command, so this works on any machine.
-string[] prologue = ["module load dotnet", "export OMP_NUM_THREADS=1"];
+// What a scientist does first: print the batch script a cluster would submit and check it against the site's
+// rules, then run real work on the embedded default, a LocalCluster of worker processes on this machine.
+await using (var slurm = new SlurmCluster(new SlurmOptions
+{
+    Queue = "regular", Account = "myproj", Cores = 8, Memory = "24GB", Walltime = "02:00:00",
+    JobScriptPrologue = ["module load dotnet", "export OMP_NUM_THREADS=1"],
+}))
+{
+    AnsiConsole.MarkupLine("[bold]The Slurm job script for 8-core, 24 GB workers:[/]");
+    AnsiConsole.WriteLine(slurm.JobScript());
+}
 
-await using var slurm = new SlurmCluster(new SlurmOptions
-{
-    Queue = "regular", Account = "myproj", Cores = 8, Memory = "24GB", Walltime = "02:00:00", JobScriptPrologue = prologue,
-});
-await using var gridEngine = new SGECluster(new SGEOptions
-{
-    Queue = "all.q", Cores = 8, Memory = "24GB", Walltime = "02:00:00", ParallelEnvironment = "smp", MemoryResource = "h_vmem",
-    JobScriptPrologue = prologue,
-});
-await using var pbs = new PBSCluster(new PBSOptions
-{
-    Queue = "workq", Account = "myproj", Cores = 8, Memory = "24GB", Walltime = "02:00:00", JobScriptPrologue = prologue,
-});
+const int Items = 5_000;
+var started = Stopwatch.StartNew();
+await using var cluster = new LocalCluster(new LocalOptions { Workers = 2, ThreadsPerWorker = 1 });
+await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
+var connected = started.Elapsed;
 
-foreach (var (system, cluster) in new (string, JobQueueCluster)[] { ("Slurm", slurm), ("Grid Engine", gridEngine), ("PBS", pbs) })
+var futures = cluster.Map((int x) => Math.Sqrt(x) * Math.Sin(x), Enumerable.Range(0, Items));
+await AnsiConsole.Progress().StartAsync(async progress =>
 {
-    Console.WriteLine($"--- {system} job script ---");
-    Console.WriteLine(cluster.JobScript());
+    var bar = progress.AddTask($"Map of {Items:N0} tasks on {cluster.WorkerCount} local workers", maxValue: Items);
+    await foreach (var _ in cluster.AsCompleted(futures))
+    {
+        bar.Increment(1);
+    }
+});
+var results = await cluster.Gather(futures);
+
+AnsiConsole.MarkupLine($"[bold]Done:[/] {results.Length:N0} results, sum {results.Sum():F3}; workers connected after {connected.TotalSeconds:F2} s, all done after {started.Elapsed.TotalSeconds:F2} s.");
+foreach (var worker in cluster.Workers)
+{
+    AnsiConsole.MarkupLine($"  {worker.Name} on {worker.Host} (pid {worker.ProcessId}): {worker.TasksDone:N0} tasks, {worker.ResidentMemory / 1e6:F0} MB");
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace JobQueue;
 
 /// <summary>Settings every cluster has, whatever starts its workers.</summary>
@@ -9,4 +11,22 @@ public abstract record ClusterOptions
     /// <value>The default is <c>jobqueue-worker</c>.</value>
     /// </summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// Address the coordinator listens on. <value>The default is every interface for a batch system, 127.0.0.1 for a
+    /// <see cref="LocalCluster"/>.</value>
+    /// </summary>
+    public string? ListenAddress { get; init; }
+
+    /// <summary>Port the coordinator listens on, or a range to try in order, e.g. <c>"40123"</c> or <c>"40000-40100"</c>. <value>The default is any free port.</value></summary>
+    public string? Port { get; init; }
+
+    /// <summary>
+    /// Address the workers dial when it differs from where the coordinator listens, e.g. behind a forward:
+    /// <c>"login1"</c> or <c>"login1:40123"</c>. <value>The default is the listen address, or this machine's first network address.</value>
+    /// </summary>
+    public string? ContactAddress { get; init; }
+
+    /// <summary>Where the cluster logs. <value>The default writes warnings and errors to standard error.</value></summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -1,15 +1,7 @@
-using JobQueue.Execution;
+using System.Reflection;
 
-// The worker runtime (coordinator connection, task execution) arrives with the coordinator; until then the
-// WorkerHost checks its command line, so job scripts can be tried against it.
-try
-{
-    var commandLine = WorkerCommandLine.Parse(args);
-    Console.Error.WriteLine($"WorkerHost {commandLine.Name}: this build has no coordinator protocol yet; nothing to run.");
-    return 3;
-}
-catch (ArgumentException exception)
-{
-    Console.Error.WriteLine(exception.Message);
-    return 2;
-}
+// The worker runtime lives in JobQueue.dll, next to this file wherever a program referencing JobQueue was built.
+// This entry point has no compile-time reference to it, so that JobQueue can bring WorkerHost along without a cycle.
+var entry = Assembly.Load("JobQueue").GetType("JobQueue.Execution.WorkerProgram", throwOnError: true)!
+    .GetMethod("RunAsync", BindingFlags.Public | BindingFlags.Static)!;
+return await (Task<int>)entry.Invoke(null, [args])!;

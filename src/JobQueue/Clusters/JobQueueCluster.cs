@@ -13,12 +13,17 @@ public abstract class JobQueueCluster : Cluster
     private readonly ICommandRunner _commands;
 
     private protected JobQueueCluster(JobQueueOptions options, BatchSystem batchSystem, JobQueueConfig config)
-        : this(JobDefinition.Resolve(config.Apply(options, batchSystem.ConfigSection), batchSystem))
+        : this(config.Apply(options, batchSystem.ConfigSection), batchSystem)
     {
     }
 
-    private JobQueueCluster(JobDefinition definition)
-        : base(definition.Name)
+    private JobQueueCluster(JobQueueOptions merged, BatchSystem batchSystem)
+        : this(JobDefinition.Resolve(merged, batchSystem), merged)
+    {
+    }
+
+    private JobQueueCluster(JobDefinition definition, JobQueueOptions options)
+        : base(definition.Name, options, options.GetType().Name, "0.0.0.0", definition.SecretFile)
     {
         Definition = definition;
         _commands = new LocalCommandRunner(definition.CommandDirectory);
@@ -30,7 +35,7 @@ public abstract class JobQueueCluster : Cluster
     /// The script this cluster submits for its next job, exactly as the batch system will receive it. Until the
     /// coordinator has started, <c>tcp://COORDINATOR:PORT</c> stands where its address goes.
     /// </summary>
-    public string JobScript() => Definition.Render(JobDefinition.AddressPlaceholder, Definition.WorkerName(0));
+    public string JobScript() => Definition.Render(Address ?? JobDefinition.AddressPlaceholder, Definition.WorkerName(0));
 
     /// <summary>
     /// Asks the batch system whether it would accept <see cref="JobScript"/> (<c>sbatch --test-only</c>, <c>qsub -w v</c>)

@@ -96,9 +96,9 @@ internal sealed class JobQueueConfig
         }
 
         var merged = (JobQueueOptions)Activator.CreateInstance(options.GetType())!;
-        foreach (var (key, property) in properties)
+        foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(property => property.CanWrite))
         {
-            property.SetValue(merged, property.GetValue(options) ?? configured.GetValueOrDefault(key));
+            property.SetValue(merged, property.GetValue(options) ?? configured.GetValueOrDefault(KebabCase(property.Name)));
         }
 
         return merged;
@@ -107,8 +107,13 @@ internal sealed class JobQueueConfig
     /// <summary>The kebab-case key of every setting a section may hold for options of <paramref name="type"/>.</summary>
     public static IReadOnlyDictionary<string, PropertyInfo> SettableProperties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(property => property.CanWrite && property.Name != nameof(JobQueueOptions.ConfigName) && property.Name != "EqualityContract")
+            .Where(property => property.CanWrite && property.Name != nameof(JobQueueOptions.ConfigName) && IsConfigurable(property.PropertyType))
             .ToDictionary(property => KebabCase(property.Name));
+
+    // Settings a file can hold; objects such as a logger factory are set in code only.
+    private static bool IsConfigurable(Type type) =>
+        (Nullable.GetUnderlyingType(type) ?? type) is var target
+        && (target == typeof(string) || target == typeof(int) || target == typeof(bool) || target == typeof(TimeSpan) || target.IsEnum || target == typeof(IReadOnlyList<string>));
 
     private static void ReadFile(string path, Dictionary<string, Dictionary<string, ConfigValue>> sections)
     {

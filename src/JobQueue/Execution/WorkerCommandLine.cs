@@ -19,6 +19,8 @@ internal sealed record WorkerCommandLine
     private static readonly Option<string?> LocalDirectoryOption = new("--local-directory") { Description = "Scratch directory on the node." };
     private static readonly Option<string?> InterfaceOption = new("--interface") { Description = "Network interface to use." };
     private static readonly Option<string> SecretFileOption = new("--secret-file") { Required = true, Description = "File holding the cluster's secret (mode 0600)." };
+    private static readonly Option<int?> ParentProcessOption = new("--parent-pid") { Description = "Exit as soon as this process is gone (LocalCluster's client)." };
+    private static readonly Option<string> LogLevelOption = new("--log-level") { DefaultValueFactory = _ => "Information", Description = "Least severe log events written: Verbose, Debug, Information, Warning, Error." };
 
     public required string Scheduler { get; init; }
     public required string Name { get; init; }
@@ -29,6 +31,8 @@ internal sealed record WorkerCommandLine
     public string? LocalDirectory { get; init; }
     public string? Interface { get; init; }
     public required string SecretFile { get; init; }
+    public int? ParentProcessId { get; init; }
+    public string LogLevel { get; init; } = "Information";
 
     public IReadOnlyList<string> ToArguments()
     {
@@ -56,6 +60,16 @@ internal sealed record WorkerCommandLine
         }
 
         arguments.AddRange([SecretFileOption.Name, SecretFile]);
+        if (ParentProcessId is { } parent)
+        {
+            arguments.AddRange([ParentProcessOption.Name, parent.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (LogLevel != "Information")
+        {
+            arguments.AddRange([LogLevelOption.Name, LogLevel]);
+        }
+
         return arguments;
     }
 
@@ -65,7 +79,7 @@ internal sealed record WorkerCommandLine
         var command = new RootCommand("JobQueue worker")
         {
             SchedulerOption, NameOption, ThreadsOption, MemoryLimitOption, WorkersOption,
-            DeathTimeoutOption, LocalDirectoryOption, InterfaceOption, SecretFileOption,
+            DeathTimeoutOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
         };
         var result = command.Parse(arguments.ToArray());
         if (result.Errors.Count > 0)
@@ -84,6 +98,8 @@ internal sealed record WorkerCommandLine
             LocalDirectory = result.GetValue(LocalDirectoryOption),
             Interface = result.GetValue(InterfaceOption),
             SecretFile = result.GetValue(SecretFileOption)!,
+            ParentProcessId = result.GetValue(ParentProcessOption),
+            LogLevel = result.GetValue(LogLevelOption)!,
         };
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using JobQueue.Execution;
@@ -208,11 +207,5 @@ internal sealed class JobDefinition
     }
 
     // The WorkerHost ships next to this library; run it with the dotnet host that runs this process.
-    private static string DefaultWorkerCommand()
-    {
-        var dotnetRoot = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
-        var dotnet = Path.Combine(dotnetRoot, "dotnet");
-        var libraryDirectory = Path.GetDirectoryName(typeof(JobDefinition).Assembly.Location) is { Length: > 0 } directory ? directory : AppContext.BaseDirectory;
-        return ShellWords.Join([File.Exists(dotnet) ? dotnet : "dotnet", Path.Combine(libraryDirectory, "WorkerHost.dll")]);
-    }
+    private static string DefaultWorkerCommand() => ShellWords.Join([WorkerHostLocation.Dotnet, WorkerHostLocation.EntryAssembly]);
 }

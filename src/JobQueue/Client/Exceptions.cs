@@ -1,0 +1,30 @@
+namespace JobQueue;
+
+/// <summary>A task threw on its worker. The original type name, message and stack trace are kept.</summary>
+public sealed class RemoteTaskException : Exception
+{
+    public RemoteTaskException(string remoteType, string message, string remoteStackTrace)
+        : base(message)
+    {
+        RemoteType = remoteType;
+        RemoteStackTrace = remoteStackTrace;
+    }
+
+    /// <summary>Full name of the exception type thrown on the worker, e.g. <c>System.InvalidOperationException</c>.</summary>
+    public string RemoteType { get; }
+
+    public string RemoteStackTrace { get; }
+
+    public override string ToString() => $"{RemoteType}: {Message} (on a worker)\n{RemoteStackTrace}\n--- on the client ---\n{StackTrace}";
+}
+
+/// <summary>A task's workers kept dying while it ran (dask's KilledWorker): the task may be what kills them.</summary>
+public sealed class WorkerLostException : Exception
+{
+    public WorkerLostException(IReadOnlyList<string> workers)
+        : base($"The task was lost with {workers.Count} workers that died while holding it ({string.Join(", ", workers)}); it may be what crashes them, e.g. by running out of memory.") =>
+        Workers = workers;
+
+    /// <summary>Names of the workers that died holding the task, oldest first.</summary>
+    public IReadOnlyList<string> Workers { get; }
+}

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using JobQueue.Coordination;
+
+namespace JobQueue;
+
+/// <summary>Where a <see cref="Future{T}"/> stands.</summary>
+public enum FutureStatus
+{
+    /// <summary>Queued or running.</summary>
+    Pending,
+
+    /// <summary>The result arrived.</summary>
+    Finished,
+
+    /// <summary>The task threw, or its workers kept dying; see <see cref="Future.Exception"/>.</summary>
+    Error,
+
+    /// <summary>Cancelled before a result arrived.</summary>
+    Cancelled,
+}
+
+/// <summary>A task sent to the cluster. Await a <see cref="Future{T}"/> for its result.</summary>
+public abstract class Future
+{
+    private Coordinator? _coordinator;
+
+    private protected Future()
+    {
+    }
+
+    /// <summary>The task's id within its cluster.</summary>
+    public ulong Id { get; private set; }
+
+    public FutureStatus Status => Completion.Status switch
+    {
+        TaskStatus.RanToCompletion => FutureStatus.Finished,
+        TaskStatus.Faulted => FutureStatus.Error,
+        TaskStatus.Canceled => FutureStatus.Cancelled,
+        _ => FutureStatus.Pending,
+    };
+
+    /// <summary>Why the task failed (<see cref="RemoteTaskException"/>, <see cref="WorkerLostException"/>), or null.</summary>
+    public Exception? Exception => Completion.Exception?.InnerException;
+
+    internal abstract Task Completion { get; }
+
+    // Scheduling state, guarded by the coordinator's lock.
+    internal uint FunctionId { get; private set; }
+    internal byte[] Argument { get; private set; } = [];
+    internal int AllowedFailures { get; private set; }
+    internal WorkerSession? Worker { get; set; }
+    internal List<string>? LostWorkers { get; set; }
+
+    /// <summary>Cancels the task: a queued task never runs; a running one sees its cancellation token signalled.</summary>
+    public void Cancel() => _coordinator?.Cancel(this);
+
+    internal void Bind(Coordinator coordinator, ulong id, uint functionId, byte[] argument, int allowedFailures)
+    {
+        _coordinator = coordinator;
+        Id = id;
+        FunctionId = functionId;
+        Argument = argument;
+        AllowedFailures = allowedFailures;
+    }
+
+    /// <summary>Decodes and sets the result; false when the future had already completed.</summary>
+    internal abstract bool TrySetResult(ReadOnlySpan<byte> value);
+
+    internal abstract bool TrySetException(Exception exception);
+
+    internal abstract bool TrySetCancelled();
+}
+
+/// <summary>A task whose result is a <typeparamref name="T"/>: <c>T value = await future;</c>.</summary>
+public sealed class Future<T> : Future
+{
+    private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal Future()
+    {
+    }
+
+    internal override Task Completion => _result.Task;
+
+    public TaskAwaiter<T> GetAwaiter() => _result.Task.GetAwaiter();
+
+    /// <summary>The result as a task, for <c>Task.WhenAll</c> and friends.</summary>
+    public Task<T> AsTask() => _result.Task;
+
+    internal override bool TrySetResult(ReadOnlySpan<byte> value)
+    {
+        if (_result.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        T decoded;
+        try
+        {
+            decoded = Execution.ValueCodec.Decode<T>(value);
+        }
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or NotSupportedException)
+        {
+            return _result.TrySetException(new RemoteTaskException(exception.GetType().FullName!, $"The result could not be decoded as {typeof(T).Name}: {exception.Message}", ""));
+        }
+
+        return _result.TrySetResult(decoded);
+    }
+
+    internal override bool TrySetException(Exception exception) => _result.TrySetException(exception);
+
+    internal override bool TrySetCancelled() => _result.TrySetCanceled();
+}

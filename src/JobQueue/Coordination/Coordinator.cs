@@ -1,0 +1,514 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Google.Protobuf;
+using JobQueue.Coordination.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace JobQueue.Coordination;
+
+/// <summary>
+/// The coordinator embedded in the user's process: it accepts authenticated workers, queues tasks, sends each
+/// worker as many as it asked for (its credit), completes futures from the results, and reschedules the tasks
+/// of workers that die. One lock guards the scheduling state; encoding and decoding happen outside it.
+/// </summary>
+internal sealed class Coordinator : IAsyncDisposable
+{
+    private const int MaxTasksPerBatch = 4096;
+
+    private readonly CoordinatorSettings _settings;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Queue<Future> _retries = new();
+    private readonly Queue<Future> _queue = new();
+    private readonly List<WorkerSession> _sessions = [];
+    private readonly Dictionary<ByteString, uint> _functionIds = [];
+    private readonly List<FunctionDefinition> _functions = [];
+    private readonly TcpListener _listener;
+    private readonly ClusterSecret _secret;
+    private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _nextTaskId;
+    private int _nextSession;
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task _silenceWatch = Task.CompletedTask;
+
+    private Coordinator(CoordinatorSettings settings, TcpListener listener, ClusterSecret secret, ILogger logger)
+    {
+        _settings = settings;
+        _listener = listener;
+        _secret = secret;
+        _logger = logger;
+        var port = settings.ContactPort ?? ((IPEndPoint)listener.LocalEndpoint).Port;
+        Address = $"tcp://{ContactHost(settings, listener)}:{port}";
+    }
+
+    /// <summary>What workers dial, e.g. <c>tcp://10.1.2.3:40123</c>.</summary>
+    public string Address { get; }
+
+    public string SecretPath => _secret.Path;
+
+    /// <summary>Binds, writes the secret file, and starts accepting workers.</summary>
+    /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
+    public static Coordinator Start(CoordinatorSettings settings, ILogger logger)
+    {
+        var listener = Bind(settings);
+        ClusterSecret secret;
+        try
+        {
+            secret = ClusterSecret.Create(settings.SecretPath);
+        }
+        catch
+        {
+            listener.Stop();
+            throw;
+        }
+
+        var coordinator = new Coordinator(settings, listener, secret, logger);
+        coordinator._acceptLoop = coordinator.AcceptLoopAsync();
+        coordinator._silenceWatch = coordinator.WatchSilenceAsync();
+        logger.LogInformation("Coordinator listening at {Address}", coordinator.Address);
+        return coordinator;
+    }
+
+    public IReadOnlyList<WorkerInfo> Workers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Select(session => session.Describe()).ToArray();
+            }
+        }
+    }
+
+    /// <summary>Gives the function an id, shared by every equal definition so workers load it once.</summary>
+    public uint RegisterFunction(FunctionDefinition definition)
+    {
+        var key = definition.ToByteString();
+        lock (_gate)
+        {
+            if (!_functionIds.TryGetValue(key, out var id))
+            {
+                id = (uint)_functions.Count;
+                _functions.Add(new FunctionDefinition(definition) { Id = id });
+                _functionIds[key] = id;
+            }
+
+            return id;
+        }
+    }
+
+    /// <summary>Queues tasks in order and sends them to workers with credit.</summary>
+    public void Submit(IReadOnlyList<(Future Future, byte[] Argument)> tasks, uint functionId, int allowedFailures)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+            foreach (var (future, argument) in tasks)
+            {
+                future.Bind(this, _nextTaskId++, functionId, argument, allowedFailures);
+                _queue.Enqueue(future);
+            }
+
+            DispatchLocked();
+        }
+    }
+
+    public void Cancel(Future future)
+    {
+        if (!future.TrySetCancelled())
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            // A queued task is skipped when its turn comes; a worker is told to cancel a task it holds.
+            future.Worker?.Send(new ToWorker { Cancel = new CancelTasks { Ids = { future.Id } } });
+        }
+    }
+
+    /// <summary>Returns once <paramref name="count"/> workers are connected.</summary>
+    public async Task WaitForWorkersAsync(int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_sessions.Count >= count)
+                {
+                    return;
+                }
+
+                changed = _workersChanged.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Tells every worker to exit.</summary>
+    public void ShutDownWorkers(string reason)
+    {
+        lock (_gate)
+        {
+            foreach (var session in _sessions)
+            {
+                session.Send(new ToWorker { Shutdown = new Shutdown { Reason = reason } });
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _listener.Stop();
+        List<Future> unfinished;
+        lock (_gate)
+        {
+            foreach (var session in _sessions)
+            {
+                session.Abort();
+            }
+
+            unfinished = [.. _retries, .. _queue, .. _sessions.SelectMany(session => session.Assigned.Values)];
+            _retries.Clear();
+            _queue.Clear();
+        }
+
+        foreach (var future in unfinished)
+        {
+            future.TrySetException(new ObjectDisposedException(nameof(Cluster), "The cluster was disposed before this task finished."));
+        }
+
+        await Task.WhenAll(_acceptLoop, _silenceWatch).ConfigureAwait(false);
+        _secret.Dispose();
+        _stopping.Dispose();
+    }
+
+    private static TcpListener Bind(CoordinatorSettings settings)
+    {
+        var address = IPAddress.Parse(settings.ListenAddress);
+        var failures = new List<string>();
+        foreach (var port in settings.Ports)
+        {
+            var listener = new TcpListener(address, port);
+            try
+            {
+                listener.Start(backlog: 1024);
+                return listener;
+            }
+            catch (SocketException exception)
+            {
+                failures.Add($"{port}: {exception.Message}");
+            }
+        }
+
+        throw new InvalidOperationException($"The coordinator could not listen on {settings.ListenAddress} at any of its ports ({string.Join("; ", failures)}); set Port to a free port or range.");
+    }
+
+    private static string ContactHost(CoordinatorSettings settings, TcpListener listener)
+    {
+        if (settings.ContactHost is not null)
+        {
+            return settings.ContactHost;
+        }
+
+        var bound = ((IPEndPoint)listener.LocalEndpoint).Address;
+        if (!bound.Equals(IPAddress.Any))
+        {
+            return bound.ToString();
+        }
+
+        // Bound to every interface: workers on other machines need one they can route to.
+        return NetworkInterface.GetAllNetworkInterfaces()
+            .Where(card => card.OperationalStatus == OperationalStatus.Up && card.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(card => card.GetIPProperties().UnicastAddresses)
+            .Select(unicast => unicast.Address)
+            .FirstOrDefault(candidate => candidate.AddressFamily == AddressFamily.InterNetwork)?.ToString()
+            ?? IPAddress.Loopback.ToString();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            _ = ServeAsync(socket);
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        socket.NoDelay = true;
+        var peer = socket.RemoteEndPoint?.ToString() ?? "unknown peer";
+        var network = new NetworkStream(socket, ownsSocket: true);
+        var frames = new FrameStream(new BufferedStream(network, 64 * 1024), network);
+        WorkerSession? session = null;
+        try
+        {
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            {
+                handshake.CancelAfter(CoordinatorSettings.HandshakeTimeout);
+                await Handshake.AcceptWorkerAsync(frames, _secret.Bytes, handshake.Token).ConfigureAwait(false);
+                var first = await frames.ReadAsync(FromWorker.Parser, FrameStream.MaxFrameSize, handshake.Token).ConfigureAwait(false);
+                if (first?.MessageCase != FromWorker.MessageOneofCase.Register)
+                {
+                    throw new WireProtocolException("An authenticated peer did not register first.");
+                }
+
+                session = new WorkerSession(socket, frames, first.Register);
+            }
+
+            session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds } });
+            AddSession(session);
+            var writer = session.WriteLoopAsync(_stopping.Token);
+            await ReadLoopAsync(session).ConfigureAwait(false);
+            session.Abort();
+            await writer.ConfigureAwait(false);
+        }
+        catch (Exception exception) when (session is null)
+        {
+            // Anything can knock: a port scanner, garbage, a worker of another cluster. None of it may hurt the others.
+            _logger.LogWarning("Refused a connection from {Peer}: {Reason}", peer, Describe(exception));
+        }
+        catch (Exception exception)
+        {
+            if (!_stopping.IsCancellationRequested)
+            {
+                _logger.LogWarning("Lost worker {Worker} ({Peer}): {Reason}", session!.Name, peer, Describe(exception));
+            }
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                RemoveSession(session);
+            }
+
+            await frames.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        OperationCanceledException => "it did not finish the handshake in time",
+        EndOfStreamException => "the connection closed in the middle of a frame",
+        _ => exception.Message,
+    };
+
+    private async Task ReadLoopAsync(WorkerSession session)
+    {
+        var completed = new List<(Future Future, TaskResult Result)>();
+        while (await session.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } message)
+        {
+            session.LastHeard = Environment.TickCount64;
+            switch (message.MessageCase)
+            {
+                case FromWorker.MessageOneofCase.Results:
+                    TakeResults(session, message.Results, completed);
+                    foreach (var (future, result) in completed)
+                    {
+                        Complete(future, result);
+                    }
+
+                    completed.Clear();
+                    break;
+                case FromWorker.MessageOneofCase.Heartbeat:
+                    lock (_gate)
+                    {
+                        session.ResidentMemory = (long)message.Heartbeat.ResidentMemory;
+                    }
+
+                    break;
+                default:
+                    throw new WireProtocolException($"Unexpected {message.MessageCase} message from a registered worker.");
+            }
+        }
+    }
+
+    private void TakeResults(WorkerSession session, ResultBatch batch, List<(Future, TaskResult)> completed)
+    {
+        lock (_gate)
+        {
+            foreach (var result in batch.Results)
+            {
+                // Only the worker that holds a task may finish it: no late or doubled result gets through.
+                if (!session.Assigned.Remove(result.Id, out var future))
+                {
+                    continue;
+                }
+
+                future.Worker = null;
+                if (result.OutcomeCase == TaskResult.OutcomeOneofCase.Returned)
+                {
+                    _retries.Enqueue(future);
+                    continue;
+                }
+
+                session.TasksDone++;
+                completed.Add((future, result));
+            }
+
+            session.Credit += (int)batch.Credit;
+            DispatchLocked();
+        }
+    }
+
+    private static void Complete(Future future, TaskResult result)
+    {
+        switch (result.OutcomeCase)
+        {
+            case TaskResult.OutcomeOneofCase.Value:
+                future.TrySetResult(result.Value.Span);
+                break;
+            case TaskResult.OutcomeOneofCase.Error:
+                future.TrySetException(new RemoteTaskException(result.Error.Type, result.Error.Message, result.Error.StackTrace));
+                break;
+            default:
+                future.TrySetCancelled();
+                break;
+        }
+    }
+
+    private void DispatchLocked()
+    {
+        for (var turn = 0; turn < _sessions.Count && (_retries.Count > 0 || _queue.Count > 0); turn++)
+        {
+            var session = _sessions[(_nextSession + turn) % _sessions.Count];
+            if (session.Credit <= 0 || session.Closed)
+            {
+                continue;
+            }
+
+            var batch = new TaskBatch();
+            while (batch.Tasks.Count < Math.Min(session.Credit, MaxTasksPerBatch) && NextTask() is { } future)
+            {
+                if (session.KnownFunctions.Add(future.FunctionId))
+                {
+                    session.Send(new ToWorker { Function = _functions[(int)future.FunctionId] });
+                }
+
+                future.Worker = session;
+                session.Assigned[future.Id] = future;
+                batch.Tasks.Add(new TaskSpec { Id = future.Id, Function = future.FunctionId, Argument = UnsafeByteOperations.UnsafeWrap(future.Argument) });
+            }
+
+            if (batch.Tasks.Count > 0)
+            {
+                session.Credit -= batch.Tasks.Count;
+                session.Send(new ToWorker { Tasks = batch });
+            }
+        }
+
+        _nextSession++;
+    }
+
+    private Future? NextTask()
+    {
+        while (_retries.TryDequeue(out var future) || _queue.TryDequeue(out future))
+        {
+            if (!future.Completion.IsCompleted)
+            {
+                return future;
+            }
+        }
+
+        return null;
+    }
+
+    private void AddSession(WorkerSession session)
+    {
+        lock (_gate)
+        {
+            // A worker restarted under its old name replaces the connection it left behind.
+            _sessions.FirstOrDefault(existing => existing.Name == session.Name)?.Abort();
+            _sessions.Add(session);
+            SignalWorkersChanged();
+        }
+
+        _logger.LogInformation("Worker {Worker} connected from {Host} ({Threads} threads)", session.Name, session.Registration.Host, session.Registration.Threads);
+    }
+
+    private void RemoveSession(WorkerSession session)
+    {
+        var lost = new List<Future>();
+        lock (_gate)
+        {
+            if (!_sessions.Remove(session))
+            {
+                return;
+            }
+
+            session.Closed = true;
+            foreach (var future in session.Assigned.Values)
+            {
+                future.Worker = null;
+                (future.LostWorkers ??= []).Add(session.Name);
+                if (future.LostWorkers.Count >= future.AllowedFailures)
+                {
+                    lost.Add(future);
+                }
+                else
+                {
+                    _retries.Enqueue(future);
+                }
+            }
+
+            session.Assigned.Clear();
+            SignalWorkersChanged();
+            DispatchLocked();
+        }
+
+        foreach (var future in lost)
+        {
+            future.TrySetException(new WorkerLostException(future.LostWorkers!));
+        }
+    }
+
+    private void SignalWorkersChanged()
+    {
+        var changed = _workersChanged;
+        _workersChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    private async Task WatchSilenceAsync()
+    {
+        using var timer = new PeriodicTimer(CoordinatorSettings.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                var limit = Environment.TickCount64 - (long)CoordinatorSettings.SilenceLimit.TotalMilliseconds;
+                lock (_gate)
+                {
+                    foreach (var silent in _sessions.Where(session => session.LastHeard < limit))
+                    {
+                        _logger.LogWarning("Worker {Worker} has been silent for {Seconds} s; taking it for dead", silent.Name, CoordinatorSettings.SilenceLimit.TotalSeconds);
+                        silent.Abort();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

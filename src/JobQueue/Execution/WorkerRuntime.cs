@@ -1,0 +1,442 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Threading.Channels;
+using Google.Protobuf;
+using JobQueue.Coordination;
+using JobQueue.Coordination.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace JobQueue.Execution;
+
+/// <summary>Why a worker process ended; its exit code.</summary>
+internal enum WorkerExit
+{
+    /// <summary>Told to shut down or drained, or its LocalCluster client is gone.</summary>
+    Done = 0,
+
+    /// <summary>Its command line or secret file is unusable.</summary>
+    BadSetup = 2,
+
+    /// <summary>The peer at the coordinator address could not prove it knows the cluster secret.</summary>
+    UntrustedCoordinator = 3,
+
+    /// <summary>No coordinator answered within the death timeout.</summary>
+    CoordinatorGone = 4,
+}
+
+/// <summary>
+/// One worker: connects to the coordinator (again and again until the death timeout), proves it knows the secret,
+/// registers, then runs the tasks it receives on <see cref="WorkerCommandLine.Threads"/> loops and sends results back
+/// in batches, asking for as many tasks as keep it busy for a couple of milliseconds.
+/// </summary>
+internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logger)
+{
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
+
+    public async Task<WorkerExit> RunAsync(CancellationToken stopping)
+    {
+        byte[] secret;
+        try
+        {
+            secret = ClusterSecret.Read(commandLine.SecretFile);
+        }
+        catch (InvalidOperationException exception)
+        {
+            logger.LogError("{Reason}", exception.Message);
+            return WorkerExit.BadSetup;
+        }
+
+        var (host, port) = ParseAddress(commandLine.Scheduler);
+        var lastContact = Stopwatch.StartNew();
+        using var parentGone = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var parentWatch = WatchParentAsync(parentGone);
+        try
+        {
+            while (!parentGone.IsCancellationRequested)
+            {
+                try
+                {
+                    using var client = new TcpClient { NoDelay = true };
+                    await client.ConnectAsync(host, port, parentGone.Token).ConfigureAwait(false);
+                    var network = client.GetStream();
+                    await using var frames = new FrameStream(new BufferedStream(network, 64 * 1024), network);
+                    await Handshake.ProveToCoordinatorAsync(frames, secret, parentGone.Token).ConfigureAwait(false);
+                    lastContact.Restart();
+                    logger.LogInformation("Connected to {Address} as {Name}", commandLine.Scheduler, commandLine.Name);
+                    var session = new Session(commandLine, frames, logger);
+                    var ended = await session.RunAsync(parentGone.Token).ConfigureAwait(false);
+                    if (ended is not null)
+                    {
+                        return ended.Value;
+                    }
+
+                    lastContact.Restart();
+                    logger.LogWarning("Lost the coordinator at {Address}; reconnecting for up to {Seconds} s", commandLine.Scheduler, commandLine.DeathTimeout.TotalSeconds);
+                }
+                catch (WireProtocolException exception)
+                {
+                    logger.LogError("Refusing the coordinator at {Address}: {Reason}", commandLine.Scheduler, exception.Message);
+                    return WorkerExit.UntrustedCoordinator;
+                }
+                catch (Exception exception) when (exception is SocketException or IOException && !parentGone.IsCancellationRequested)
+                {
+                    logger.LogDebug("No coordinator at {Address}: {Reason}", commandLine.Scheduler, exception.Message);
+                }
+
+                if (lastContact.Elapsed >= commandLine.DeathTimeout)
+                {
+                    logger.LogError("No coordinator at {Address} for {Seconds} s (death timeout); exiting", commandLine.Scheduler, commandLine.DeathTimeout.TotalSeconds);
+                    return WorkerExit.CoordinatorGone;
+                }
+
+                await Task.Delay(ReconnectDelay, parentGone.Token).ConfigureAwait(false);
+            }
+
+            return WorkerExit.Done;
+        }
+        catch (OperationCanceledException) when (parentGone.IsCancellationRequested)
+        {
+            return WorkerExit.Done;
+        }
+        finally
+        {
+            await parentGone.CancelAsync().ConfigureAwait(false);
+            await parentWatch.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A LocalCluster's worker follows its client: when that process is gone, so is the worker.</summary>
+    private async Task WatchParentAsync(CancellationTokenSource parentGone)
+    {
+        if (commandLine.ParentProcessId is not { } parent)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(parentGone.Token).ConfigureAwait(false))
+            {
+                if (!ProcessExists(parent))
+                {
+                    logger.LogInformation("Client process {Pid} is gone; exiting", parent);
+                    await parentGone.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static bool ProcessExists(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static (string Host, int Port) ParseAddress(string address)
+    {
+        var uri = new Uri(address);
+        return (uri.Host, uri.Port);
+    }
+
+    /// <summary>One connection's worth of work. Returns how the worker ends, or null to reconnect.</summary>
+    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, ILogger logger)
+    {
+        private const int ResultsPerBatch = 512;
+        private static readonly long BufferedWorkTicks = Stopwatch.Frequency / 500; // keep about 2 ms of work queued
+
+        private readonly Channel<TaskSpec> _tasks = Channel.CreateUnbounded<TaskSpec>(new UnboundedChannelOptions { SingleWriter = true });
+        private readonly Dictionary<uint, Lazy<LoadedFunction>> _functions = [];
+        private readonly Dictionary<ulong, CancellationTokenSource> _running = [];
+        private readonly HashSet<ulong> _cancelled = [];
+        private readonly object _gate = new();
+        private readonly SemaphoreSlim _flush = new(0);
+        private List<TaskResult> _results = [];
+        private List<IMessage> _outbox = [];
+        private long _received;
+        private long _finished;
+        private long _creditGranted;
+        private double _averageTicks;
+        private bool _draining;
+
+        public async Task<WorkerExit?> RunAsync(CancellationToken stopping)
+        {
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            Post(new FromWorker
+            {
+                Register = new Register
+                {
+                    Name = commandLine.Name,
+                    Host = Environment.MachineName,
+                    JobId = BatchJobId(),
+                    Threads = (uint)commandLine.Threads,
+                    MemoryLimit = (ulong)commandLine.MemoryLimit.Bytes,
+                    ProcessId = Environment.ProcessId,
+                },
+            });
+            var writer = WriteLoopAsync(ended.Token);
+            var executors = Enumerable.Range(0, commandLine.Threads).Select(_ => ExecuteLoopAsync(ended.Token)).ToArray();
+            Task? heartbeat = null;
+            try
+            {
+                while (await frames.ReadAsync(ToWorker.Parser, FrameStream.MaxFrameSize, ended.Token).ConfigureAwait(false) is { } message)
+                {
+                    switch (message.MessageCase)
+                    {
+                        case ToWorker.MessageOneofCase.Welcome:
+                            heartbeat ??= HeartbeatLoopAsync(TimeSpan.FromMilliseconds(message.Welcome.HeartbeatIntervalMs), ended.Token);
+                            _flush.Release(); // grants the first credit
+                            break;
+                        case ToWorker.MessageOneofCase.Function:
+                            var definition = message.Function;
+                            _functions[definition.Id] = new Lazy<LoadedFunction>(() => LoadedFunction.Load(definition));
+                            break;
+                        case ToWorker.MessageOneofCase.Tasks:
+                            Interlocked.Add(ref _received, message.Tasks.Tasks.Count);
+                            foreach (var task in message.Tasks.Tasks)
+                            {
+                                _tasks.Writer.TryWrite(task);
+                            }
+
+                            break;
+                        case ToWorker.MessageOneofCase.Cancel:
+                            Cancel(message.Cancel.Ids);
+                            break;
+                        case ToWorker.MessageOneofCase.Drain:
+                            await DrainAsync(executors).ConfigureAwait(false);
+                            return WorkerExit.Done;
+                        case ToWorker.MessageOneofCase.Shutdown:
+                            logger.LogInformation("Shutting down: {Reason}", message.Shutdown.Reason);
+                            return WorkerExit.Done;
+                    }
+                }
+
+                return null;
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or EndOfStreamException && !stopping.IsCancellationRequested)
+            {
+                return null;
+            }
+            finally
+            {
+                _tasks.Writer.TryComplete();
+                await ended.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll([writer, heartbeat ?? Task.CompletedTask, .. executors]).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+        }
+
+        private static string BatchJobId()
+        {
+            string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+            return Variable("SLURM_JOB_ID")
+                ?? (Variable("JOB_ID") is { } sge ? (Variable("SGE_TASK_ID") is { } task && task != "undefined" ? $"{sge}.{task}" : sge) : null)
+                ?? Variable("PBS_JOBID")
+                ?? "";
+        }
+
+        private async Task ExecuteLoopAsync(CancellationToken ended)
+        {
+            var reader = _tasks.Reader;
+            while (await reader.WaitToReadAsync(ended).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var task))
+                {
+                    var result = await ExecuteAsync(task, ended).ConfigureAwait(false);
+                    AddResult(result, flushNow: reader.Count == 0);
+                }
+            }
+        }
+
+        private async ValueTask<TaskResult> ExecuteAsync(TaskSpec task, CancellationToken ended)
+        {
+            CancellationTokenSource? cancellation = null;
+            lock (_gate)
+            {
+                if (_cancelled.Remove(task.Id))
+                {
+                    return new TaskResult { Id = task.Id, Cancelled = true };
+                }
+
+                if (_draining)
+                {
+                    return new TaskResult { Id = task.Id, Returned = true };
+                }
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var function = _functions[task.Function].Value;
+                var pending = function.RunAsync(task.Argument.Memory, CancellationToken.None);
+                if (!pending.IsCompleted)
+                {
+                    cancellation = CancellationTokenSource.CreateLinkedTokenSource(ended);
+                    lock (_gate)
+                    {
+                        _running[task.Id] = cancellation;
+                    }
+
+                    pending = function.RunAsync(task.Argument.Memory, cancellation.Token);
+                }
+
+                var value = await pending.ConfigureAwait(false);
+                return new TaskResult { Id = task.Id, Value = UnsafeByteOperations.UnsafeWrap(value) };
+            }
+            catch (OperationCanceledException) when (cancellation?.IsCancellationRequested == true)
+            {
+                return new TaskResult { Id = task.Id, Cancelled = true };
+            }
+            catch (Exception exception)
+            {
+                var thrown = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
+                return new TaskResult { Id = task.Id, Error = new TaskError { Type = thrown.GetType().FullName ?? thrown.GetType().Name, Message = thrown.Message, StackTrace = thrown.StackTrace ?? "" } };
+            }
+            finally
+            {
+                var elapsed = Stopwatch.GetTimestamp() - started;
+                lock (_gate)
+                {
+                    _averageTicks = _averageTicks == 0 ? elapsed : (0.9 * _averageTicks) + (0.1 * elapsed);
+                    if (cancellation is not null)
+                    {
+                        _running.Remove(task.Id);
+                    }
+                }
+
+                cancellation?.Dispose();
+            }
+        }
+
+        private void Cancel(IEnumerable<ulong> ids)
+        {
+            lock (_gate)
+            {
+                foreach (var id in ids)
+                {
+                    if (_running.TryGetValue(id, out var running))
+                    {
+                        running.Cancel();
+                    }
+                    else
+                    {
+                        _cancelled.Add(id);
+                    }
+                }
+            }
+        }
+
+        private async Task DrainAsync(Task[] executors)
+        {
+            lock (_gate)
+            {
+                _draining = true;
+            }
+
+            // Executors hand back what they have not started and finish what they run.
+            _tasks.Writer.TryComplete();
+            await Task.WhenAll(executors).ConfigureAwait(false);
+            _flush.Release();
+        }
+
+        private void AddResult(TaskResult result, bool flushNow)
+        {
+            bool flush;
+            lock (_gate)
+            {
+                _results.Add(result);
+                _finished++;
+                flush = flushNow || _results.Count >= ResultsPerBatch;
+            }
+
+            if (flush)
+            {
+                _flush.Release();
+            }
+        }
+
+        private void Post(FromWorker message)
+        {
+            lock (_gate)
+            {
+                _outbox.Add(message);
+            }
+
+            _flush.Release();
+        }
+
+        private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken ended)
+        {
+            using var timer = new PeriodicTimer(interval);
+            using var self = Process.GetCurrentProcess();
+            while (await timer.WaitForNextTickAsync(ended).ConfigureAwait(false))
+            {
+                self.Refresh();
+                Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)self.WorkingSet64 } });
+            }
+        }
+
+        private async Task WriteLoopAsync(CancellationToken ended)
+        {
+            var results = new List<TaskResult>();
+            var outbox = new List<IMessage>();
+            while (true)
+            {
+                await _flush.WaitAsync(ended).ConfigureAwait(false);
+                uint credit;
+                lock (_gate)
+                {
+                    (_results, results) = (results, _results);
+                    (_outbox, outbox) = (outbox, _outbox);
+                    credit = _draining ? 0 : CreditLocked();
+                }
+
+                foreach (var message in outbox)
+                {
+                    frames.Enqueue(message);
+                }
+
+                if (results.Count > 0 || credit > 0)
+                {
+                    var batch = new ResultBatch { Credit = credit };
+                    batch.Results.AddRange(results);
+                    frames.Enqueue(new FromWorker { Results = batch });
+                }
+
+                results.Clear();
+                outbox.Clear();
+                await frames.FlushAsync(ended).ConfigureAwait(false);
+            }
+        }
+
+        // Ask for enough tasks to keep every thread busy for about 2 ms (at least two each), counting those held and those already asked for.
+        private uint CreditLocked()
+        {
+            var threads = commandLine.Threads;
+            var target = _averageTicks == 0
+                ? 2 * threads
+                : (int)Math.Clamp(threads * (BufferedWorkTicks / _averageTicks), 2 * threads, 4096);
+            var held = Interlocked.Read(ref _received) - _finished;
+            var askedFor = _creditGranted - Interlocked.Read(ref _received);
+            var more = target - held - askedFor;
+            if (more <= 0)
+            {
+                return 0;
+            }
+
+            _creditGranted += more;
+            return (uint)more;
+        }
+    }
+}
