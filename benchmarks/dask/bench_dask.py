@@ -109,6 +109,7 @@ class Bench:
         self.quick = quick
         self.failures = 0
         self.emitted = set()
+        self.lock = threading.Lock()
 
     def emit(self, scenario, value=None, unit=None, n=None, error=None, **extra):
         rec = {"system": SYSTEM, "mode": self.mode, "scenario": scenario}
@@ -122,8 +123,9 @@ class Bench:
         if self.quick:
             rec["quick"] = True
         rec.update(extra)
-        self.emitted.add(scenario)
-        print(json.dumps(rec), flush=True)
+        with self.lock:
+            self.emitted.add(scenario)
+            print(json.dumps(rec), flush=True)
 
     def run(self, scenarios, fn, units):
         """Run one scenario; on an exception print an error line for each of its outputs."""
@@ -406,11 +408,17 @@ def sc_queued_memory(b):
     me = psutil.Process()
     with tempfile.TemporaryDirectory(prefix="bench_dask_") as tmp:
         sched_file = os.path.join(tmp, "scheduler.json")
+        # The scheduler process does not see this process's dask.config.set(): pass the
+        # mode's worker-saturation through the environment ("inf" is parsed specially).
+        env = os.environ.copy()
+        sat = dask.config.get("distributed.scheduler.worker-saturation")
+        env["DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION"] = (
+            "inf" if sat == float("inf") else str(sat))
         proc = subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", HOST,
              "--port", "0", "--no-dashboard", "--scheduler-file", sched_file],
             stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr,
-            cwd=tmp, env=os.environ.copy(),
+            cwd=tmp, env=env,
         )
         try:
             deadline = time.monotonic() + 60
@@ -453,6 +461,8 @@ def sc_queued_memory(b):
                         raise TimeoutError(f"only {k} of {n} tasks reached the scheduler")
                     time.sleep(0.1)
                 dt = time.perf_counter() - t0
+                sched_sat = client.run_on_scheduler(
+                    lambda dask_scheduler: str(dask_scheduler.WORKER_SATURATION))
                 states = client.run_on_scheduler(
                     lambda dask_scheduler: sorted({ts.state for ts in dask_scheduler.tasks.values()}))
                 s1, c1 = settle()
@@ -466,7 +476,7 @@ def sc_queued_memory(b):
                 proc.wait()
     b.emit("queued_memory", (s1 - s0) / n, "bytes/task", n,
            scheduler_rss_before_mb=round(s0 / MB, 1), scheduler_rss_after_mb=round(s1 / MB, 1),
-           submit_seconds=round(dt, 3), task_states=states,
+           submit_seconds=round(dt, 3), task_states=states, worker_saturation=sched_sat,
            method="separate dask-scheduler process with zero workers; RSS growth / n "
                   "after gc.collect()")
     b.emit("queued_memory_client", (c1 - c0) / n, "bytes/task", n,
@@ -483,8 +493,8 @@ def main():
     ap.add_argument("--only", help="comma-separated scenario names to run (for debugging)")
     ap.add_argument("--registration-method", choices=("comm", "workers"), default="comm",
                     help=argparse.SUPPRESS)
-    ap.add_argument("--time-limit", type=float, default=600.0,
-                    help="hard stop in seconds (default 600)")
+    ap.add_argument("--time-limit", type=float, default=480.0,
+                    help="hard stop in seconds (default 480; a normal run takes 1.5-2.5 min)")
     args = ap.parse_args()
 
     silence_logs()
@@ -494,6 +504,11 @@ def main():
     # Hard stop: if anything hangs, end the worker processes this script started and exit.
     def watchdog():
         log(f"time limit of {args.time_limit:.0f} s reached; stopping")
+        for _key, _fn, names, units in scenarios:
+            for name, unit in zip(names, units):
+                if name not in b.emitted:
+                    b.emit(name, unit=unit, error=f"time limit of {args.time_limit:.0f} s "
+                                                  "reached before this scenario finished")
         for child in psutil.Process().children(recursive=True):
             try:
                 child.kill()
@@ -501,14 +516,7 @@ def main():
                 pass
         os._exit(3)
 
-    timer = threading.Timer(args.time_limit, watchdog)
-    timer.daemon = True
-    timer.start()
-
     b = Bench(args.mode, args.quick)
-    log(f"dask {dask.__version__}, distributed {distributed.__version__}, python "
-        f"{sys.version.split()[0]} ({sys.executable}), mode={args.mode}, quick={args.quick}, "
-        f"worker-saturation={dask.config.get('distributed.scheduler.worker-saturation')}")
     scenarios = [
         ("throughput", lambda: sc_throughput(b), ["throughput"], ["tasks/s"]),
         ("roundtrip", lambda: sc_roundtrip(b),
@@ -522,10 +530,17 @@ def main():
          ["queued_memory", "queued_memory_client"], ["bytes/task", "bytes/task"]),
     ]
     only = set(args.only.split(",")) if args.only else None
+    scenarios = [sc for sc in scenarios if not only or sc[0] in only]
+
+    timer = threading.Timer(args.time_limit, watchdog)
+    timer.daemon = True
+    timer.start()
+
+    log(f"dask {dask.__version__}, distributed {distributed.__version__}, python "
+        f"{sys.version.split()[0]} ({sys.executable}), mode={args.mode}, quick={args.quick}, "
+        f"worker-saturation={dask.config.get('distributed.scheduler.worker-saturation')}")
     t0 = time.perf_counter()
-    for key, fn, names, units in scenarios:
-        if only and key not in only:
-            continue
+    for _key, fn, names, units in scenarios:
         b.run(names, fn, units)
     timer.cancel()
     log(f"total {time.perf_counter() - t0:.1f} s, {b.failures} scenario(s) failed")

@@ -85,31 +85,15 @@ public abstract class Cluster : IAsyncDisposable
         Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, CancellationToken.None)[0];
 
     /// <summary>The results of <paramref name="futures"/>, in their order.</summary>
-    /// <exception cref="RemoteTaskException">A task threw (with <see cref="GatherErrors.Raise"/>, the first to fail).</exception>
+    /// <exception cref="RemoteTaskException">A task threw (with <see cref="GatherErrors.Raise"/>, the first failure in the futures' order).</exception>
     /// <exception cref="AggregateException">With <see cref="GatherErrors.CollectAll"/>: every failure, once all tasks ended.</exception>
     public async Task<TResult[]> Gather<TResult>(IEnumerable<Future<TResult>> futures, GatherErrors errors = GatherErrors.Raise, CancellationToken cancellationToken = default)
     {
         var tasks = futures.Select(future => future.AsTask()).ToArray();
-        var all = Task.WhenAll(tasks);
-        if (errors == GatherErrors.Raise)
+        if (errors == GatherErrors.CollectAll)
         {
-            var firstFailure = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
-            foreach (var task in tasks)
-            {
-                _ = task.ContinueWith(
-                    done => { if (!done.IsCompletedSuccessfully) firstFailure.TrySetResult(done); },
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-
-            var first = await Task.WhenAny(all, firstFailure.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (first == firstFailure.Task)
-            {
-                await (await firstFailure.Task.ConfigureAwait(false)).ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            await ((Task)all).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(tasks).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
             if (tasks.Any(task => !task.IsCompletedSuccessfully))
             {
                 throw new AggregateException("Some tasks failed.", tasks.Where(task => !task.IsCompletedSuccessfully)
@@ -117,7 +101,13 @@ public abstract class Cluster : IAsyncDisposable
             }
         }
 
-        return await all.ConfigureAwait(false);
+        var results = new TResult[tasks.Length];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            results[i] = tasks[i].IsCompleted ? await tasks[i].ConfigureAwait(false) : await tasks[i].WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return results;
     }
 
     /// <summary>The futures as they finish, first finished first.</summary>

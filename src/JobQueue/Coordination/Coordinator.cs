@@ -278,10 +278,19 @@ internal sealed class Coordinator : IAsyncDisposable
 
             session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds } });
             AddSession(session);
-            var writer = session.WriteLoopAsync(_stopping.Token);
-            await ReadLoopAsync(session).ConfigureAwait(false);
-            session.Abort();
-            await writer.ConfigureAwait(false);
+            using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            var writer = session.WriteLoopAsync(connection.Token);
+            try
+            {
+                await ReadLoopAsync(session).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The writer ends with the connection, not only with the coordinator.
+                session.Abort();
+                await connection.CancelAsync().ConfigureAwait(false);
+                await writer.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
         }
         catch (Exception exception) when (session is null)
         {
@@ -387,37 +396,45 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
+    // Deals queued tasks one at a time, round-robin, to the workers with credit, so a few long tasks spread out
+    // while a large map still leaves in one batch per worker.
     private void DispatchLocked()
     {
-        for (var turn = 0; turn < _sessions.Count && (_retries.Count > 0 || _queue.Count > 0); turn++)
+        if (_retries.Count == 0 && _queue.Count == 0)
         {
-            var session = _sessions[(_nextSession + turn) % _sessions.Count];
-            if (session.Credit <= 0 || session.Closed)
+            return;
+        }
+
+        var ready = _sessions.Where(session => session.Credit > 0 && !session.Closed).ToList();
+        var batches = ready.ToDictionary(session => session, _ => new TaskBatch());
+        for (var turn = _nextSession++; ready.Count > 0 && NextTask() is { } future; turn++)
+        {
+            var session = ready[turn % ready.Count];
+            if (session.KnownFunctions.Add(future.FunctionId))
             {
-                continue;
+                session.Send(new ToWorker { Function = _functions[(int)future.FunctionId] });
             }
 
-            var batch = new TaskBatch();
-            while (batch.Tasks.Count < Math.Min(session.Credit, MaxTasksPerBatch) && NextTask() is { } future)
+            future.Worker = session;
+            session.Assigned[future.Id] = future;
+            session.Credit--;
+            var batch = batches[session];
+            batch.Tasks.Add(new TaskSpec { Id = future.Id, Function = future.FunctionId, Argument = UnsafeByteOperations.UnsafeWrap(future.Argument) });
+            if (session.Credit == 0 || batch.Tasks.Count == MaxTasksPerBatch)
             {
-                if (session.KnownFunctions.Add(future.FunctionId))
-                {
-                    session.Send(new ToWorker { Function = _functions[(int)future.FunctionId] });
-                }
-
-                future.Worker = session;
-                session.Assigned[future.Id] = future;
-                batch.Tasks.Add(new TaskSpec { Id = future.Id, Function = future.FunctionId, Argument = UnsafeByteOperations.UnsafeWrap(future.Argument) });
-            }
-
-            if (batch.Tasks.Count > 0)
-            {
-                session.Credit -= batch.Tasks.Count;
                 session.Send(new ToWorker { Tasks = batch });
+                batches[session] = new TaskBatch();
+                if (session.Credit == 0)
+                {
+                    ready.Remove(session);
+                }
             }
         }
 
-        _nextSession++;
+        foreach (var (session, batch) in batches.Where(pair => pair.Value.Tasks.Count > 0))
+        {
+            session.Send(new ToWorker { Tasks = batch });
+        }
     }
 
     private Future? NextTask()

@@ -119,7 +119,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         {
             while (await timer.WaitForNextTickAsync(parentGone.Token).ConfigureAwait(false))
             {
-                if (!ProcessExists(parent))
+                if (!ProcessState.IsRunning(parent))
                 {
                     logger.LogInformation("Client process {Pid} is gone; exiting", parent);
                     await parentGone.CancelAsync().ConfigureAwait(false);
@@ -129,19 +129,6 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    private static bool ProcessExists(int processId)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 
@@ -156,6 +143,10 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
     {
         private const int ResultsPerBatch = 512;
         private static readonly long BufferedWorkTicks = Stopwatch.Frequency / 500; // keep about 2 ms of work queued
+
+        // Results of tasks shorter than this wait for company (or an empty queue): a frame per result would cost more
+        // than the task. Longer tasks send their result at once.
+        private static readonly long BatchableTicks = Stopwatch.Frequency / 10_000;
 
         private readonly Channel<TaskSpec> _tasks = Channel.CreateUnbounded<TaskSpec>(new UnboundedChannelOptions { SingleWriter = true });
         private readonly Dictionary<uint, Lazy<LoadedFunction>> _functions = [];
@@ -253,8 +244,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             {
                 while (reader.TryRead(out var task))
                 {
+                    var started = Stopwatch.GetTimestamp();
                     var result = await ExecuteAsync(task, ended).ConfigureAwait(false);
-                    AddResult(result, flushNow: reader.Count == 0);
+                    AddResult(result, flushNow: reader.Count == 0 || Stopwatch.GetTimestamp() - started > BatchableTicks);
                 }
             }
         }

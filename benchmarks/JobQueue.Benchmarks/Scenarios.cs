@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using JobQueue.Coordination;
+using JobQueue.Coordination.Protocol;
+using JobQueue.Execution;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace JobQueue.Benchmarks;
+
+/// <summary>One measured figure; <see cref="Value"/> is null when its scenario failed (<see cref="Error"/>).</summary>
+internal sealed record Figure(string Scenario, double? Value, string Unit, int N, string? Note = null, string? Error = null);
+
+/// <summary>A group of figures measured together; the group names are those of bench_dask.py's <c>--only</c>.</summary>
+internal sealed record Scenario(string Group, string[] Figures, string[] Units, Func<bool, Task<Figure[]>> Run);
+
+/// <summary>The JobQueue side of every scenario, each on its own fresh cluster as the dask script does.</summary>
+internal static class Scenarios
+{
+    private const int Workers = 2;
+    private static readonly TimeSpan ConnectLimit = TimeSpan.FromSeconds(60);
+
+    public static readonly Scenario[] All =
+    [
+        new("throughput", ["throughput"], ["tasks/s"], ThroughputAsync),
+        new("roundtrip", ["roundtrip_median", "roundtrip_p99"], ["us", "us"], RoundTripAsync),
+        new("efficiency", ["efficiency"], ["%"], EfficiencyAsync),
+        new("startup", ["startup"], ["s"], StartupAsync),
+        new("memory", ["idle_worker_rss", "busy_worker_rss"], ["MB", "MB"], MemoryAsync),
+        new("registration", ["registration"], ["s"], RegistrationAsync),
+        new("queued_memory", ["queued_memory"], ["bytes/task"], QueuedMemoryAsync),
+    ];
+
+    // Static methods rather than lambdas: the warm-up and the measured run then share one function, which the
+    // workers have already loaded when the clock starts.
+    private static int Identity(int x) => x;
+
+    private static int One() => 1;
+
+    // Returns how long the sleep really took, in microseconds: its overshoot is lost to the timer, not to the cluster.
+    private static int Sleep10(int x)
+    {
+        var start = Stopwatch.GetTimestamp();
+        Thread.Sleep(10);
+        return (int)Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+    }
+
+    private static LocalCluster NewCluster() => new(new LocalOptions { Workers = Workers, ThreadsPerWorker = 1 });
+
+    private static async Task<LocalCluster> StartedClusterAsync()
+    {
+        var cluster = NewCluster();
+        try
+        {
+            await cluster.WaitForWorkersAsync(Workers, ConnectLimit);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<Figure[]> ThroughputAsync(bool quick)
+    {
+        var n = quick ? 100_000 : 1_000_000;
+        await using var cluster = await StartedClusterAsync();
+        await cluster.Gather(cluster.Map<int, int>(Identity, Enumerable.Range(0, 50_000)));
+
+        // Where the time goes: which process is busy, and how long the client stood still for its garbage collector.
+        var cpuBefore = ProcessorSeconds(cluster);
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var start = Stopwatch.GetTimestamp();
+        var futures = cluster.Map<int, int>(Identity, Enumerable.Range(0, n));
+        var mapped = Stopwatch.GetElapsedTime(start);
+        var results = await cluster.Gather(futures);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        var pause = GC.GetTotalPauseDuration() - pauseBefore;
+        var (client, workers) = ProcessorSeconds(cluster);
+
+        Check(results.Length == n && results[^1] == n - 1, "the results are not the inputs");
+
+        // The first large Map also pays for tiered JIT and for growing the heap; a second one shows the steady state.
+        var again = Stopwatch.GetTimestamp();
+        await cluster.Gather(cluster.Map<int, int>(Identity, Enumerable.Range(0, n)));
+        var steady = n / Stopwatch.GetElapsedTime(again).TotalSeconds;
+
+        return [new("throughput", n / elapsed.TotalSeconds, "tasks/s", n,
+            $"{elapsed.TotalSeconds:F2} s; Map returned after {mapped.TotalSeconds:F2} s; CPU: client {client - cpuBefore.Client:F2} s "
+            + $"(GC pauses {pause.TotalSeconds:F2} s), workers {workers - cpuBefore.Workers:F2} s together; a second Map right after: {steady:N0} tasks/s")];
+    }
+
+    private static async Task<Figure[]> RoundTripAsync(bool quick)
+    {
+        var n = quick ? 200 : 1000;
+        await using var cluster = await StartedClusterAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            await cluster.Submit(One);
+        }
+
+        var micros = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await cluster.Submit(One);
+            micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        Array.Sort(micros);
+        var p99 = micros[Math.Min(n - 1, (int)Math.Round(0.99 * n) - 1)]; // the dask script's definition
+        var spread = $"min {micros[0]:F0} us, p90 {micros[(int)(0.9 * n)]:F0} us, max {micros[^1]:F0} us";
+        return [new("roundtrip_median", Median(micros), "us", n, spread), new("roundtrip_p99", p99, "us", n)];
+    }
+
+    private static async Task<Figure[]> EfficiencyAsync(bool quick)
+    {
+        var n = quick ? 200 : 1000;
+        await using var cluster = await StartedClusterAsync();
+        await cluster.Gather(cluster.Map<int, int>(Sleep10, Enumerable.Range(0, 2 * Workers)));
+        var start = Stopwatch.GetTimestamp();
+        var slept = await cluster.Gather(cluster.Map<int, int>(Sleep10, Enumerable.Range(0, n)));
+        var elapsed = Stopwatch.GetElapsedTime(start);
+
+        var ideal = TimeSpan.FromMilliseconds(n * 10.0 / Workers);
+        var sleepMs = slept.Average() / 1000;
+        return [new("efficiency", 100 * ideal / elapsed, "%", n,
+            $"{elapsed.TotalSeconds:F2} s for an ideal {ideal.TotalSeconds:F2} s; Thread.Sleep(10) took {sleepMs:F2} ms on average in the workers, "
+            + $"which alone caps efficiency at {100 * 10 / sleepMs:F1} %")];
+    }
+
+    private static async Task<Figure[]> StartupAsync(bool quick)
+    {
+        var seconds = new double[3];
+        for (var i = 0; i < seconds.Length; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await using var cluster = NewCluster();
+            await cluster.WaitForWorkersAsync(Workers, ConnectLimit);
+            seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        return [new("startup", Median(seconds), "s", Workers, $"median of {string.Join(", ", seconds.Select(s => s.ToString("F3")))} s")];
+    }
+
+    private static async Task<Figure[]> MemoryAsync(bool quick)
+    {
+        var n = quick ? 100_000 : 1_000_000;
+        await using var cluster = await StartedClusterAsync();
+        var pids = cluster.WorkerProcessIds;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var idle = pids.Select(ResidentMegabytes).ToArray();
+
+        var peak = new double[pids.Count];
+        void Sample()
+        {
+            for (var i = 0; i < pids.Count; i++)
+            {
+                peak[i] = Math.Max(peak[i], ResidentMegabytes(pids[i]));
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Sample();
+                await Task.Delay(50);
+            }
+        });
+        await cluster.Gather(cluster.Map<int, int>(Identity, Enumerable.Range(0, n)));
+        await stop.CancelAsync();
+        await sampler;
+        Sample();
+
+        return
+        [
+            new("idle_worker_rss", idle.Max(), "MB", 1, $"workers {string.Join(", ", idle.Select(mb => mb.ToString("F1")))} MB"),
+            new("busy_worker_rss", peak.Max(), "MB", n, $"workers {string.Join(", ", peak.Select(mb => mb.ToString("F1")))} MB"),
+        ];
+    }
+
+    private static async Task<Figure[]> RegistrationAsync(bool quick)
+    {
+        const int wanted = 1000;
+        // Each connection holds two descriptors here: the simulated worker's socket and the coordinator's.
+        const int spare = 100; // for everything else this process has open
+        var limit = FileLimit.RaiseTo((2 * wanted) + spare);
+        var n = (int)Math.Min(wanted, limit > spare ? (limit - spare) / 2 : 0);
+        Check(n > 0, $"the open-file limit of {limit} leaves no room for connections");
+        var limitNote = n < wanted ? $"; the open-file limit of {limit} lets only {n} connections fit" : "";
+
+        // A few first, so that the handshake code is compiled on both ends, as the dask script warms up with one real worker.
+        await RegisterSimulatedWorkersAsync(20);
+        var (elapsed, heapPerConnection) = await RegisterSimulatedWorkersAsync(n);
+        return [new("registration", elapsed.TotalSeconds, "s", n,
+            $"{heapPerConnection / 1024:F0} KiB of managed heap per connection, both ends counted{limitNote}")];
+    }
+
+    /// <summary>Opens <paramref name="n"/> connections to a fresh coordinator at once, each doing what a worker does to register.</summary>
+    private static async Task<(TimeSpan Elapsed, double HeapPerConnection)> RegisterSimulatedWorkersAsync(int n)
+    {
+        var directory = Directory.CreateTempSubdirectory("jobqueue-bench-");
+        var coordinator = Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "cluster.secret")), NullLogger.Instance);
+        var clients = new TcpClient[n];
+        try
+        {
+            var secret = ClusterSecret.Read(coordinator.SecretPath);
+            var port = new Uri(coordinator.Address).Port;
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+
+            var start = Stopwatch.GetTimestamp();
+            var registering = Task.WhenAll(Enumerable.Range(0, n).Select(i => RegisterAsync(clients[i] = new TcpClient { NoDelay = true }, i)));
+            var registered = coordinator.WaitForWorkersAsync(n, deadline.Token);
+            if (await Task.WhenAny(registered, registering) == registering && registering.IsFaulted)
+            {
+                await registering; // a simulated worker failed: its error says more than a timeout would
+            }
+
+            try
+            {
+                await registered;
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"only {coordinator.Workers.Count} of {n} simulated workers registered within 60 s");
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            await registering;
+            Check(coordinator.Workers.Count == n, $"the coordinator lists {coordinator.Workers.Count} workers, not {n}");
+            return (elapsed, (double)(GC.GetTotalMemory(forceFullCollection: true) - heapBefore) / n);
+
+            async Task RegisterAsync(TcpClient client, int i)
+            {
+                await client.ConnectAsync(IPAddress.Loopback, port, deadline.Token);
+                var network = client.GetStream();
+                var frames = new FrameStream(new BufferedStream(network), network);
+                await Handshake.ProveToCoordinatorAsync(frames, secret, deadline.Token);
+                await frames.WriteAsync(
+                    new FromWorker { Register = new Register { Name = $"sim-{i}", Host = "127.0.0.1", Threads = 1, MemoryLimit = 1 << 30, ProcessId = i } },
+                    deadline.Token);
+            }
+        }
+        finally
+        {
+            // The coordinator first, so that it takes the closing connections for its own shutdown, not for lost workers.
+            await coordinator.DisposeAsync();
+            foreach (var client in clients)
+            {
+                client?.Dispose();
+            }
+
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<Figure[]> QueuedMemoryAsync(bool quick)
+    {
+        var n = quick ? 100_000 : 1_000_000;
+        // No workers ever connect, so everything a Map sends stays queued on the coordinator.
+        await using var cluster = new SlurmCluster(new SlurmOptions { Cores = 1, Memory = "1GB", ListenAddress = "127.0.0.1" });
+        await cluster.StartAsync();
+        // A first Map outside the measurement, so that one-time allocations are not counted per task.
+        var warmUp = cluster.Map<int, int>(Identity, Enumerable.Range(0, 1000));
+
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var futures = cluster.Map<int, int>(Identity, Enumerable.Range(0, n));
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(futures);
+        GC.KeepAlive(warmUp);
+
+        var payload = Enumerable.Range(0, n).Sum(x => (long)ValueCodec.Encode(x).Length);
+        return [new("queued_memory", (double)(after - before - payload) / n, "bytes/task", n,
+            $"managed heap {(after - before) / 1048576.0:F1} MiB for {n:N0} tasks, of which {payload / 1048576.0:F1} MiB argument bytes")];
+    }
+
+    private static (double Client, double Workers) ProcessorSeconds(LocalCluster cluster)
+    {
+        static double Of(Process process)
+        {
+            using (process)
+            {
+                return process.TotalProcessorTime.TotalSeconds;
+            }
+        }
+
+        return (Of(Process.GetCurrentProcess()), cluster.WorkerProcessIds.Sum(pid => Of(Process.GetProcessById(pid))));
+    }
+
+    private static double ResidentMegabytes(int pid)
+    {
+        try
+        {
+            // The kernel writes kB; a process that just ended has no VmRSS line (a restarted worker is not followed).
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(line => line.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) / 1024.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static void Check(bool condition, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(problem);
+        }
+    }
+}

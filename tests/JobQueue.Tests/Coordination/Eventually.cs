@@ -1,0 +1,19 @@
+namespace JobQueue.Tests.Coordination;
+
+/// <summary>Polling for an expected state, with a deadline that bounds failure and measures nothing.</summary>
+internal static class Eventually
+{
+    public static async Task HoldsAsync(Func<bool> condition, TimeSpan deadline, string what)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        while (!condition())
+        {
+            if (timeout.IsCancellationRequested)
+            {
+                Assert.Fail($"Not within {deadline.TotalSeconds} s: {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using JobQueue.Execution;
+
+namespace JobQueue.Tests.Coordination;
+
+/// <summary>A WorkerHost started by hand, as a batch job would start it.</summary>
+internal static class WorkerHostProcess
+{
+    public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false, RedirectStandardError = true };
+        startInfo.ArgumentList.Add(WorkerHostLocation.EntryAssembly);
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        var process = Process.Start(startInfo)!;
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>A secret file as the cluster writes one (0600).</summary>
+    public static string SecretFile(string directory, byte[] secret)
+    {
+        var path = Path.Combine(directory, "cluster.secret");
+        File.WriteAllText(path, Convert.ToHexString(secret));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+}
