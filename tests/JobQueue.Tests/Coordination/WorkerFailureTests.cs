@@ -75,6 +75,41 @@ public sealed class WorkerFailureTests
     }
 
     [Fact]
+    public async Task One_WorkerHost_with_nworkers_runs_that_many_worker_processes_sharing_its_job()
+    {
+        var directory = Directory.CreateTempSubdirectory("jobqueue-nworkers-");
+        var coordinator = Coordinator.Start(
+            new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "secrets", "c.secret")), NullLogger.Instance);
+        try
+        {
+            using var job = WorkerHostProcess.Start(
+                new WorkerCommandLine
+                {
+                    Scheduler = coordinator.Address, Name = "chem-5", Threads = 2, Workers = 3, MemoryLimit = new JobQueue.JobScripts.MemorySize(1L << 30),
+                    DeathTimeout = TimeSpan.FromSeconds(60), SecretFile = coordinator.SecretPath,
+                }.ToArguments(),
+                new Dictionary<string, string> { ["SLURM_JOB_ID"] = "77" });
+
+            await coordinator.WaitForWorkersAsync(3, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+
+            var workers = coordinator.Workers.OrderBy(worker => worker.Name).ToArray();
+            Assert.Equal(["chem-5-0", "chem-5-1", "chem-5-2"], workers.Select(worker => worker.Name));
+            Assert.All(workers, worker => Assert.Equal(("77", 2, 1L << 30), (worker.JobId, worker.Threads, worker.MemoryLimit)));
+            Assert.Equal(3, workers.Select(worker => worker.ProcessId).Distinct().Count());
+            Assert.DoesNotContain(job.Id, workers.Select(worker => worker.ProcessId));
+
+            coordinator.ShutDownWorkers("test over");
+            await job.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            Assert.Equal(0, job.ExitCode);
+        }
+        finally
+        {
+            await coordinator.DisposeAsync();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_worker_reports_its_batch_job_and_exits_after_its_death_timeout_when_the_coordinator_vanishes()
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-death-");
