@@ -143,19 +143,34 @@ public sealed class LocalClusterTests(LocalClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task AsCompleted_yields_every_future_as_it_finishes()
     {
-        var futures = _cluster.Map(async (int x, CancellationToken token) =>
+        var release = Path.Combine(Path.GetTempPath(), $"jobqueue-release-{Guid.NewGuid():N}");
+        try
         {
-            await Task.Delay(x * 200, token);
-            return x;
-        }, [3, 0, 2, 1]);
+            // The slow task holds one of four threads until the test has seen the fast one finish.
+            var slow = _cluster.Submit(() =>
+            {
+                while (!File.Exists(release))
+                {
+                    Thread.Sleep(10);
+                }
 
-        var order = new List<int>();
-        await foreach (var future in _cluster.AsCompleted(futures))
-        {
-            order.Add(await future);
+                return "slow";
+            });
+            var fast = _cluster.Submit(() => "fast");
+
+            var order = new List<string>();
+            await foreach (var future in _cluster.AsCompleted([slow, fast]))
+            {
+                order.Add(await future);
+                File.WriteAllText(release, "");
+            }
+
+            Assert.Equal(["fast", "slow"], order);
         }
-
-        Assert.Equal([0, 1, 2, 3], order);
+        finally
+        {
+            File.Delete(release);
+        }
     }
 
     [Fact]
