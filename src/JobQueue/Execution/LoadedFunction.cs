@@ -9,6 +9,9 @@ internal abstract class LoadedFunction
 {
     public abstract ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken);
 
+    /// <summary>Whether the function observes a cancellation token; only then does a task get a token source of its own.</summary>
+    public virtual bool TakesCancellation => false;
+
     /// <summary>Loads the assembly the definition names, finds the method and rebuilds its closure.</summary>
     public static LoadedFunction Load(FunctionDefinition definition)
     {
@@ -45,6 +48,8 @@ internal abstract class LoadedFunction
     {
         private readonly Func<TArgument, CancellationToken, Task<TResult>> _function =
             method.CreateDelegate<Func<TArgument, CancellationToken, Task<TResult>>>(target);
+
+        public override bool TakesCancellation => true;
 
         public override async ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
             ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span), cancellationToken).ConfigureAwait(false));

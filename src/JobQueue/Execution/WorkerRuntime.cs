@@ -271,19 +271,16 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             try
             {
                 var function = _functions[task.Function].Value;
-                var pending = function.RunAsync(task.Argument.Memory, CancellationToken.None);
-                if (!pending.IsCompleted)
+                if (function.TakesCancellation)
                 {
                     cancellation = CancellationTokenSource.CreateLinkedTokenSource(ended);
                     lock (_gate)
                     {
                         _running[task.Id] = cancellation;
                     }
-
-                    pending = function.RunAsync(task.Argument.Memory, cancellation.Token);
                 }
 
-                var value = await pending.ConfigureAwait(false);
+                var value = await function.RunAsync(task.Argument.Memory, cancellation?.Token ?? CancellationToken.None).ConfigureAwait(false);
                 return new TaskResult { Id = task.Id, Value = UnsafeByteOperations.UnsafeWrap(value) };
             }
             catch (OperationCanceledException) when (cancellation?.IsCancellationRequested == true)

@@ -79,6 +79,28 @@ public sealed class LocalClusterTests(LocalClusterFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task An_async_task_runs_exactly_once()
+    {
+        var runs = Directory.CreateTempSubdirectory("jobqueue-runs-").FullName;
+        try
+        {
+            var results = await _cluster.Gather(_cluster.Map(async (int x, CancellationToken token) =>
+            {
+                File.WriteAllText(Path.Combine(runs, $"{x}-{Guid.NewGuid():N}"), "");
+                await Task.Delay(5, token);
+                return x;
+            }, Enumerable.Range(0, 20)));
+
+            Assert.Equal(Enumerable.Range(0, 20), results);
+            Assert.Equal(20, Directory.GetFiles(runs).Length);
+        }
+        finally
+        {
+            Directory.Delete(runs, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Records_collections_enums_and_POCOs_from_the_test_assembly_travel_as_arguments_and_results()
     {
         var moved = await _cluster.Gather(_cluster.Map((Point p) => p with { X = p.X + 1 }, [new Point(1, 2), new Point(10, 20)]));
