@@ -37,6 +37,9 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>The connected workers.</summary>
     public IReadOnlyList<WorkerInfo> Workers => _coordinator?.Workers ?? [];
 
+    /// <summary>Bytes of code and large values sent to workers: a diagnostic counter.</summary>
+    internal long FileBytesSent => _coordinator?.FileBytesSent ?? 0;
+
     private protected ILogger Logger { get; }
 
     private protected ILoggerFactory LoggerFactory => _logging.Factory;

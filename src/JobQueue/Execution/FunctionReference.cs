@@ -1,13 +1,14 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Shipping;
 using Google.Protobuf;
 
 namespace JobQueue.Execution;
 
 /// <summary>
-/// A user's delegate as the workers see it: the method, by assembly path and metadata token, and the captured
-/// values of its closure. Built once per Map or Submit; equal definitions share one id on the coordinator.
+/// A user's delegate as the workers see it: the method, by metadata token in an assembly named by content (with
+/// the files it needs), and the captured values of its closure. Built once per Map or Submit; equal definitions share one id on the coordinator.
 /// </summary>
 internal static class FunctionReference
 {
@@ -22,11 +23,17 @@ internal static class FunctionReference
         }
 
         var method = function.Method;
-        var assembly = method.Module.Assembly;
-        if (assembly.IsDynamic || string.IsNullOrEmpty(assembly.Location) || method.DeclaringType is null)
+        if (method.DeclaringType is null || method.Module.Assembly.IsDynamic)
         {
             throw new ArgumentException(
-                $"{method.Name} lives in an assembly without a file (dynamic, compiled expression or in-memory); workers load functions from compiled assemblies on disk.",
+                $"{method.Name} was made at run time (Reflection.Emit, DynamicMethod or a compiled expression tree); workers run methods of compiled assemblies, so pass a lambda or a method instead.",
+                nameof(function));
+        }
+
+        if (FrameworkAssemblies.Contains(method.Module.Assembly))
+        {
+            throw new ArgumentException(
+                $"{method.DeclaringType.Name}.{method.Name} is part of .NET itself (or an interpreted expression tree); wrap the call in a lambda of your own, e.g. x => Math.Sqrt(x).",
                 nameof(function));
         }
 
@@ -53,23 +60,27 @@ internal static class FunctionReference
             }
         }
 
+        var manifest = CodeManifest.For(method.Module.Assembly);
         return new FunctionDefinition
         {
-            AssemblyPath = assembly.Location,
-            AssemblyName = assembly.GetName().Name ?? "",
+            Assemblies = { manifest.Assemblies },
+            NativeLibraries = { manifest.NativeLibraries },
             MethodToken = method.MetadataToken,
             MethodName = method.Name,
+            DeclaringType = method.DeclaringType.FullName ?? method.DeclaringType.Name,
             Target = ByteString.CopyFrom(target),
             Shape = shape,
         };
     }
 
-    /// <summary>The method a definition names, checked against its name, in an assembly loaded from its path.</summary>
+    /// <summary>The method a definition names in its assembly, checked against its name and type.</summary>
     public static MethodInfo Resolve(FunctionDefinition definition, Assembly assembly) =>
-        assembly.ManifestModule.ResolveMethod(definition.MethodToken) is MethodInfo method && method.Name == definition.MethodName
+        assembly.ManifestModule.ResolveMethod(definition.MethodToken) is MethodInfo method
+        && method.Name == definition.MethodName
+        && (method.DeclaringType?.FullName ?? method.DeclaringType?.Name) == definition.DeclaringType
             ? method
             : throw new InvalidOperationException(
-                $"Method {definition.MethodName} (token {definition.MethodToken:x8}) is not in {definition.AssemblyPath}: the worker sees another build of {definition.AssemblyName}.");
+                $"Method {definition.DeclaringType}.{definition.MethodName} (token {definition.MethodToken:x8}) is not in {assembly.GetName().Name} as shipped: the definition does not match the assembly it names.");
 
     /// <summary>The object a non-static method runs on: the decoded closure, or a fresh instance of a lambda holder that captures nothing.</summary>
     public static object? Target(FunctionDefinition definition, MethodInfo method) =>

@@ -1,6 +1,6 @@
 using System.Reflection;
-using System.Runtime.Loader;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Shipping;
 
 namespace JobQueue.Execution;
 
@@ -12,10 +12,10 @@ internal abstract class LoadedFunction
     /// <summary>Whether the function observes a cancellation token; only then does a task get a token source of its own.</summary>
     public virtual bool TakesCancellation => false;
 
-    /// <summary>Loads the assembly the definition names, finds the method and rebuilds its closure.</summary>
-    public static LoadedFunction Load(FunctionDefinition definition)
+    /// <summary>Finds the method the definition names in its code version and rebuilds its closure.</summary>
+    public static LoadedFunction Load(FunctionDefinition definition, CodeLoadContext code)
     {
-        var method = FunctionReference.Resolve(definition, UserAssemblies.Load(definition.AssemblyPath, definition.AssemblyName));
+        var method = FunctionReference.Resolve(definition, code.UserAssemblies[0]);
         var target = FunctionReference.Target(definition, method);
         var parameters = method.GetParameters();
         var (shape, typeArguments) = definition.Shape switch
@@ -53,36 +53,5 @@ internal abstract class LoadedFunction
 
         public override async ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
             ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span), cancellationToken).ConfigureAwait(false));
-    }
-}
-
-/// <summary>
-/// The user's assemblies, loaded from the paths the coordinator names; their dependencies are found beside them.
-/// </summary>
-internal static class UserAssemblies
-{
-    private static readonly object Gate = new();
-    private static readonly HashSet<string> Directories = [];
-
-    static UserAssemblies() => AssemblyLoadContext.Default.Resolving += (context, name) =>
-    {
-        lock (Gate)
-        {
-            return Directories.Select(directory => Path.Combine(directory, name.Name + ".dll")).FirstOrDefault(File.Exists) is { } path
-                ? context.LoadFromAssemblyPath(path)
-                : null;
-        }
-    };
-
-    public static Assembly Load(string path, string name)
-    {
-        lock (Gate)
-        {
-            Directories.Add(Path.GetDirectoryName(path)!);
-        }
-
-        // An assembly already in the process (JobQueue itself, or one loaded for an earlier function) is reused.
-        return AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(loaded => !loaded.IsDynamic && loaded.GetName().Name == name)
-            ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
     }
 }
