@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
 using JobQueue.Execution;
+using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -86,6 +87,18 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>Runs <paramref name="function"/> on <paramref name="argument"/> on a worker.</summary>
     public Future<TResult> Submit<T, TResult>(Func<T, TResult> function, T argument, MapOptions? options = null) =>
         Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, CancellationToken.None)[0];
+
+    /// <summary>
+    /// Sends <paramref name="value"/> to the workers once: capture the returned handle in your functions and read
+    /// <see cref="Scattered{T}.Value"/> there. Each worker fetches the value when a task first needs it and keeps it,
+    /// however many tasks use it. (Large captured values travel this way by themselves; this makes it explicit.)
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not data that workers can receive.</exception>
+    public Scattered<T> Scatter<T>(T value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return new Scattered<T>(value, ShippedFiles.AddContent($"scattered {typeof(T).Name}", ValueCodec.Encode(value)));
+    }
 
     /// <summary>The results of <paramref name="futures"/>, in their order.</summary>
     /// <exception cref="RemoteTaskException">A task threw (with <see cref="GatherErrors.Raise"/>, the first failure in the futures' order).</exception>

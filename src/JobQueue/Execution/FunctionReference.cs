@@ -44,12 +44,14 @@ internal static class FunctionReference
         }
 
         byte[] target = [];
+        var separate = new List<ExternalValue>();
         if (!method.IsStatic && function.Target is { } closure && !IsCaptureFreeLambdaHolder(closure.GetType()))
         {
             try
             {
+                var rest = CapturedValues.Separate(closure, ValueCodec.Encode, separate);
                 // Decoding here too refuses, at the call, captures that would only fail on the worker.
-                target = ValueCodec.Encode(closure, closure.GetType());
+                target = ValueCodec.Encode(rest, closure.GetType());
                 ValueCodec.Decode(target, closure.GetType());
             }
             catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
@@ -70,6 +72,7 @@ internal static class FunctionReference
             DeclaringType = method.DeclaringType.FullName ?? method.DeclaringType.Name,
             Target = ByteString.CopyFrom(target),
             Shape = shape,
+            ExternalValues = { separate },
         };
     }
 
@@ -83,10 +86,22 @@ internal static class FunctionReference
                 $"Method {definition.DeclaringType}.{definition.MethodName} (token {definition.MethodToken:x8}) is not in {assembly.GetName().Name} as shipped: the definition does not match the assembly it names.");
 
     /// <summary>The object a non-static method runs on: the decoded closure, or a fresh instance of a lambda holder that captures nothing.</summary>
-    public static object? Target(FunctionDefinition definition, MethodInfo method) =>
-        method.IsStatic ? null
-        : definition.Target.IsEmpty ? Activator.CreateInstance(method.DeclaringType!, nonPublic: true)
-        : ValueCodec.Decode(definition.Target.Span, method.DeclaringType!);
+    public static object? Target(FunctionDefinition definition, MethodInfo method, FileCache files)
+    {
+        if (method.IsStatic)
+        {
+            return null;
+        }
+
+        if (definition.Target.IsEmpty)
+        {
+            return Activator.CreateInstance(method.DeclaringType!, nonPublic: true);
+        }
+
+        var closure = ValueCodec.Decode(definition.Target.Span, method.DeclaringType!)!;
+        CapturedValues.Restore(closure, definition.ExternalValues, (value, type) => CapturedValues.Load(value, type, files, (bytes, declared) => ValueCodec.Decode(bytes, declared)));
+        return closure;
+    }
 
     // Lambdas that capture nothing are instance methods of the compiler's singleton "<>c" class, which has no state.
     private static bool IsCaptureFreeLambdaHolder(Type type) =>

@@ -13,10 +13,10 @@ internal abstract class LoadedFunction
     public virtual bool TakesCancellation => false;
 
     /// <summary>Finds the method the definition names in its code version and rebuilds its closure.</summary>
-    public static LoadedFunction Load(FunctionDefinition definition, CodeLoadContext code)
+    public static LoadedFunction Load(FunctionDefinition definition, CodeLoadContext code, FileCache files)
     {
         var method = FunctionReference.Resolve(definition, code.UserAssemblies[0]);
-        var target = FunctionReference.Target(definition, method);
+        var target = FunctionReference.Target(definition, method, files);
         var parameters = method.GetParameters();
         var (shape, typeArguments) = definition.Shape switch
         {

@@ -352,7 +352,8 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             var request = new FetchFiles();
             lock (_gate)
             {
-                foreach (var file in definition.Assemblies.Concat(definition.NativeLibraries).Where(file => !files.Contains(file)))
+                var needed = definition.Assemblies.Concat(definition.NativeLibraries).Concat(definition.ExternalValues.Select(value => value.Content));
+                foreach (var file in needed.Where(file => !files.Contains(file)))
                 {
                     if (!_fetching.TryGetValue(file.Sha256, out var fetch))
                     {
@@ -371,7 +372,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             }
 
             await Task.WhenAll(waits).ConfigureAwait(false);
-            return LoadedFunction.Load(definition, CodeLoadContext.For(definition, files));
+            return LoadedFunction.Load(definition, CodeLoadContext.For(definition, files), files);
         }
 
         // Runs on the read loop, so one file's chunks arrive in order.
