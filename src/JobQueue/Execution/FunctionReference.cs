@@ -1,6 +1,6 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Closures;
 using Google.Protobuf;
 
 namespace JobQueue.Execution;
@@ -11,6 +11,8 @@ namespace JobQueue.Execution;
 /// </summary>
 internal static class FunctionReference
 {
+    private static readonly ClosurePruner Closures = new(ClosurePruner.IsOutsideDotNetAndJobQueue);
+
     /// <summary>Describes <paramref name="function"/> for the workers.</summary>
     /// <exception cref="ArgumentException">The delegate cannot run elsewhere; the message says why and what to do.</exception>
     public static FunctionDefinition Describe(Delegate function, FunctionShape shape)
@@ -37,7 +39,9 @@ internal static class FunctionReference
         }
 
         byte[] target = [];
-        if (!method.IsStatic && function.Target is { } closure && !IsCaptureFreeLambdaHolder(closure.GetType()))
+        // Only the captured fields the method reads travel: a lambda touching one field of an object holding the cluster
+        // must not drag the cluster along. Lambdas capturing nothing have no closure to send.
+        if (!method.IsStatic && Closures.Prune(function).Target is { } closure)
         {
             try
             {
@@ -76,8 +80,4 @@ internal static class FunctionReference
         method.IsStatic ? null
         : definition.Target.IsEmpty ? Activator.CreateInstance(method.DeclaringType!, nonPublic: true)
         : ValueCodec.Decode(definition.Target.Span, method.DeclaringType!);
-
-    // Lambdas that capture nothing are instance methods of the compiler's singleton "<>c" class, which has no state.
-    private static bool IsCaptureFreeLambdaHolder(Type type) =>
-        type.IsDefined(typeof(CompilerGeneratedAttribute)) && type.Name == "<>c";
 }
