@@ -213,7 +213,7 @@ public abstract class Cluster : IAsyncDisposable
             throw new ArgumentException($"MapOptions.AllowedFailures = {options.AllowedFailures} must be at least 1, e.g. AllowedFailures = 3.", nameof(options));
         }
 
-        var definition = FunctionReference.Describe(function, shape);
+        var definition = FunctionReference.Describe(function, shape, Logger);
         var tasks = items.Select(item => ((Future)new Future<TResult>(), ValueCodec.Encode(item))).ToArray();
         var coordinator = Coordinator;
         coordinator.Submit(tasks, coordinator.RegisterFunction(definition), options.AllowedFailures);

@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Closures;
 using JobQueue.Execution.Shipping;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Execution;
 
@@ -12,9 +14,12 @@ namespace JobQueue.Execution;
 /// </summary>
 internal static class FunctionReference
 {
+    private static readonly ClosurePruner Closures = new(ClosurePruner.IsOutsideDotNetAndJobQueue);
+    private static readonly ConcurrentDictionary<FieldInfo, bool> WarnedStaticFields = new();
+
     /// <summary>Describes <paramref name="function"/> for the workers.</summary>
     /// <exception cref="ArgumentException">The delegate cannot run elsewhere; the message says why and what to do.</exception>
-    public static FunctionDefinition Describe(Delegate function, FunctionShape shape)
+    public static FunctionDefinition Describe(Delegate function, FunctionShape shape, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(function);
         if (function.HasSingleTarget is false)
@@ -45,7 +50,11 @@ internal static class FunctionReference
 
         byte[] target = [];
         var separate = new List<ExternalValue>();
-        if (!method.IsStatic && function.Target is { } closure && !IsCaptureFreeLambdaHolder(closure.GetType()))
+        // Only the captured fields the method reads travel: a lambda touching one field of an object holding the cluster
+        // must not drag the cluster along. Lambdas capturing nothing have no closure to send.
+        var pruned = Closures.Prune(function);
+        WarnAboutStaticFields(method, pruned.StaticFieldsRead, logger);
+        if (!method.IsStatic && pruned.Target is { } closure)
         {
             try
             {
@@ -76,6 +85,18 @@ internal static class FunctionReference
         };
     }
 
+    // A static field is not captured: the worker reads its own, which the user may not expect. Said once per field.
+    private static void WarnAboutStaticFields(MethodInfo method, IReadOnlyList<FieldInfo> fields, ILogger logger)
+    {
+        foreach (var field in fields.Where(field => WarnedStaticFields.TryAdd(field, true)))
+        {
+            var name = field.Name.StartsWith('<') && field.Name.IndexOf('>') is > 1 and var end ? field.Name[1..end] : field.Name;
+            logger.LogWarning(
+                "{Function} reads static {Type}.{Field}: each worker reads its own copy, not this process's value; pass the value as an argument or capture it in a local",
+                method.Name, field.DeclaringType?.Name, name);
+        }
+    }
+
     /// <summary>The method a definition names in its assembly, checked against its name and type.</summary>
     public static MethodInfo Resolve(FunctionDefinition definition, Assembly assembly) =>
         assembly.ManifestModule.ResolveMethod(definition.MethodToken) is MethodInfo method
@@ -102,8 +123,4 @@ internal static class FunctionReference
         CapturedValues.Restore(closure, definition.ExternalValues, (value, type) => CapturedValues.Load(value, type, files, (bytes, declared) => ValueCodec.Decode(bytes, declared)));
         return closure;
     }
-
-    // Lambdas that capture nothing are instance methods of the compiler's singleton "<>c" class, which has no state.
-    private static bool IsCaptureFreeLambdaHolder(Type type) =>
-        type.IsDefined(typeof(CompilerGeneratedAttribute)) && type.Name == "<>c";
 }
