@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
 using JobQueue.Execution;
+using JobQueue.Execution.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -198,7 +199,7 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         var definition = FunctionReference.Describe(function, shape);
-        var tasks = items.Select(item => ((Future)new Future<TResult>(), ValueCodec.Encode(item))).ToArray();
+        var tasks = items.Select((item, index) => ((Future)new Future<TResult>(), EncodeArgument(item, index))).ToArray();
         var coordinator = Coordinator;
         coordinator.Submit(tasks, coordinator.RegisterFunction(definition), options.AllowedFailures);
         var futures = Array.ConvertAll(tasks, task => (Future<TResult>)task.Item1);
@@ -208,5 +209,17 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         return new MapResult<TResult>(futures);
+    }
+
+    private static byte[] EncodeArgument<T>(T item, int index)
+    {
+        try
+        {
+            return ValueCodec.Encode(item, TypeAllowlist.Client, "item");
+        }
+        catch (UnsupportedValueException exception)
+        {
+            throw new ArgumentException($"Item {index} cannot be sent to workers: {exception.Message}.", "items", exception);
+        }
     }
 }

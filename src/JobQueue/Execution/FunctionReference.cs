@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Serialization;
 using Google.Protobuf;
 
 namespace JobQueue.Execution;
@@ -42,13 +43,13 @@ internal static class FunctionReference
             try
             {
                 // Decoding here too refuses, at the call, captures that would only fail on the worker.
-                target = ValueCodec.Encode(closure, closure.GetType());
-                ValueCodec.Decode(target, closure.GetType());
+                target = ValueCodec.Encode(closure, closure.GetType(), TypeAllowlist.Client, "closure");
+                ValueCodec.Decode(target, closure.GetType(), TypeAllowlist.Client);
             }
-            catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (Exception exception) when (exception is UnsupportedValueException || ValueCodec.IsDecodingFailure(exception))
             {
                 throw new ArgumentException(
-                    $"The values {method.Name} captures cannot be sent to workers ({exception.Message}); capture only data such as numbers, strings, arrays, lists, dictionaries and records.",
+                    $"The values {method.Name} captures cannot be sent to workers: {exception.Message}. Capture only data such as numbers, strings, arrays, lists, dictionaries and records.",
                     nameof(function), exception);
             }
         }
@@ -72,10 +73,10 @@ internal static class FunctionReference
                 $"Method {definition.MethodName} (token {definition.MethodToken:x8}) is not in {definition.AssemblyPath}: the worker sees another build of {definition.AssemblyName}.");
 
     /// <summary>The object a non-static method runs on: the decoded closure, or a fresh instance of a lambda holder that captures nothing.</summary>
-    public static object? Target(FunctionDefinition definition, MethodInfo method) =>
+    public static object? Target(FunctionDefinition definition, MethodInfo method, TypeAllowlist allowlist) =>
         method.IsStatic ? null
         : definition.Target.IsEmpty ? Activator.CreateInstance(method.DeclaringType!, nonPublic: true)
-        : ValueCodec.Decode(definition.Target.Span, method.DeclaringType!);
+        : ValueCodec.Decode(definition.Target.Span, method.DeclaringType!, allowlist);
 
     // Lambdas that capture nothing are instance methods of the compiler's singleton "<>c" class, which has no state.
     private static bool IsCaptureFreeLambdaHolder(Type type) =>

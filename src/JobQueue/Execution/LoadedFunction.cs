@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Serialization;
 
 namespace JobQueue.Execution;
 
@@ -15,8 +16,10 @@ internal abstract class LoadedFunction
     /// <summary>Loads the assembly the definition names, finds the method and rebuilds its closure.</summary>
     public static LoadedFunction Load(FunctionDefinition definition)
     {
-        var method = FunctionReference.Resolve(definition, UserAssemblies.Load(definition.AssemblyPath, definition.AssemblyName));
-        var target = FunctionReference.Target(definition, method);
+        var assembly = UserAssemblies.Load(definition.AssemblyPath, definition.AssemblyName);
+        var method = FunctionReference.Resolve(definition, assembly);
+        var allowlist = TypeAllowlist.For([assembly, .. UserAssemblies.References(assembly)]);
+        var target = FunctionReference.Target(definition, method, allowlist);
         var parameters = method.GetParameters();
         var (shape, typeArguments) = definition.Shape switch
         {
@@ -25,26 +28,26 @@ internal abstract class LoadedFunction
             _ => (typeof(AsyncWithCancellation<,>), [parameters[0].ParameterType, method.ReturnType.GetGenericArguments()[0]]),
         };
         var closed = shape.MakeGenericType(typeArguments);
-        return (LoadedFunction)Activator.CreateInstance(closed, method, target)!;
+        return (LoadedFunction)Activator.CreateInstance(closed, method, target, allowlist)!;
     }
 
-    private sealed class NoArgument<TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class NoArgument<TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TResult> _function = method.CreateDelegate<Func<TResult>>(target);
 
         public override ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            new(ValueCodec.Encode(_function()));
+            new(ValueCodec.Encode(_function(), allowlist, "result"));
     }
 
-    private sealed class OneArgument<TArgument, TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class OneArgument<TArgument, TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TArgument, TResult> _function = method.CreateDelegate<Func<TArgument, TResult>>(target);
 
         public override ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            new(ValueCodec.Encode(_function(ValueCodec.Decode<TArgument>(argument.Span))));
+            new(ValueCodec.Encode(_function(ValueCodec.Decode<TArgument>(argument.Span, allowlist)), allowlist, "result"));
     }
 
-    private sealed class AsyncWithCancellation<TArgument, TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class AsyncWithCancellation<TArgument, TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TArgument, CancellationToken, Task<TResult>> _function =
             method.CreateDelegate<Func<TArgument, CancellationToken, Task<TResult>>>(target);
@@ -52,7 +55,7 @@ internal abstract class LoadedFunction
         public override bool TakesCancellation => true;
 
         public override async ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span), cancellationToken).ConfigureAwait(false));
+            ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span, allowlist), cancellationToken).ConfigureAwait(false), allowlist, "result");
     }
 }
 
@@ -84,5 +87,32 @@ internal static class UserAssemblies
         // An assembly already in the process (JobQueue itself, or one loaded for an earlier function) is reused.
         return AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(loaded => !loaded.IsDynamic && loaded.GetName().Name == name)
             ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
+    }
+
+    /// <summary>
+    /// The assemblies <paramref name="assembly"/> references that can be loaded, whose types its function's values
+    /// may have. Framework ones are loaded too but the allowlist ignores them.
+    /// </summary>
+    public static IEnumerable<Assembly> References(Assembly assembly)
+    {
+        var context = AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default;
+        foreach (var name in assembly.GetReferencedAssemblies())
+        {
+            Assembly? reference;
+            try
+            {
+                reference = context.LoadFromAssemblyName(name);
+            }
+            catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                // A reference the function never touches need not be present on the worker.
+                reference = null;
+            }
+
+            if (reference is not null)
+            {
+                yield return reference;
+            }
+        }
     }
 }
