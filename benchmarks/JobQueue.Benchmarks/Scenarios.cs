@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
-using JobQueue.Execution;
 using JobQueue.Execution.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
 

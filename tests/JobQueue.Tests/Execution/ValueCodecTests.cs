@@ -177,6 +177,30 @@ public sealed class ValueCodecTests
         Assert.Contains("nests deeper than 512", error.Message);
     }
 
+    [Fact]
+    public void Types_of_a_collectible_load_context_round_trip_and_names_resolve_within_the_readers_allowlist()
+    {
+        var context = new System.Runtime.Loader.AssemblyLoadContext("codec test", isCollectible: true);
+        try
+        {
+            var assembly = context.LoadFromAssemblyPath(typeof(Point).Assembly.Location);
+            var type = assembly.GetType(typeof(Point).FullName!)!;
+            var value = Activator.CreateInstance(type, 3, 4)!;
+            var theirs = TypeAllowlist.For([assembly]);
+
+            var decoded = ValueCodec.Decode(ValueCodec.Encode(value, typeof(object), theirs, "value"), typeof(object), theirs);
+
+            Assert.Equal(value, decoded);
+            Assert.NotSame(typeof(Point), type);
+            // Names resolve within the reader's allowlist: the same bytes read elsewhere give that allowlist's version of the type.
+            Assert.IsType<Point>(ValueCodec.Decode(ValueCodec.Encode(value, typeof(object), theirs, "value"), typeof(object), Allowlist));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     internal static object? RoundTrip(object? value, Type type)
     {
         var bytes = ValueCodec.Encode(value, type, Allowlist, "value");
