@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
 using JobQueue.Execution;
+using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
@@ -97,7 +98,7 @@ public abstract class Cluster : IAsyncDisposable
     public Scattered<T> Scatter<T>(T value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return new Scattered<T>(value, ShippedFiles.AddContent($"scattered {typeof(T).Name}", ValueCodec.Encode(value)));
+        return new Scattered<T>(value, ShippedFiles.AddContent($"scattered {typeof(T).Name}", ValueCodec.Encode(value, TypeAllowlist.Client, "the scattered value")));
     }
 
     /// <summary>The results of <paramref name="futures"/>, in their order.</summary>
@@ -214,7 +215,7 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         var definition = FunctionReference.Describe(function, shape, Logger);
-        var tasks = items.Select(item => ((Future)new Future<TResult>(), ValueCodec.Encode(item))).ToArray();
+        var tasks = items.Select((item, index) => ((Future)new Future<TResult>(), EncodeArgument(item, index))).ToArray();
         var coordinator = Coordinator;
         coordinator.Submit(tasks, coordinator.RegisterFunction(definition), options.AllowedFailures);
         var futures = Array.ConvertAll(tasks, task => (Future<TResult>)task.Item1);
@@ -224,5 +225,17 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         return new MapResult<TResult>(futures);
+    }
+
+    private static byte[] EncodeArgument<T>(T item, int index)
+    {
+        try
+        {
+            return ValueCodec.Encode(item, TypeAllowlist.Client, "item");
+        }
+        catch (UnsupportedValueException exception)
+        {
+            throw new ArgumentException($"Item {index} cannot be sent to workers: {exception.Message}.", "items", exception);
+        }
     }
 }

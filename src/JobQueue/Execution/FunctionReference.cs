@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using JobQueue.Coordination.Protocol;
 using JobQueue.Execution.Closures;
+using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,7 @@ internal static class FunctionReference
                 nameof(function));
         }
 
-        if (FrameworkAssemblies.Contains(method.Module.Assembly))
+        if (FrameworkAssemblies.IsSharedFramework(method.Module.Assembly))
         {
             throw new ArgumentException(
                 $"{method.DeclaringType.Name}.{method.Name} is part of .NET itself (or an interpreted expression tree); wrap the call in a lambda of your own, e.g. x => Math.Sqrt(x).",
@@ -58,15 +59,15 @@ internal static class FunctionReference
         {
             try
             {
-                var rest = CapturedValues.Separate(closure, ValueCodec.Encode, separate);
+                var rest = CapturedValues.Separate(closure, "closure", (value, type, path) => ValueCodec.Encode(value, type, TypeAllowlist.Client, path), separate);
                 // Decoding here too refuses, at the call, captures that would only fail on the worker.
-                target = ValueCodec.Encode(rest, closure.GetType());
-                ValueCodec.Decode(target, closure.GetType());
+                target = ValueCodec.Encode(rest, closure.GetType(), TypeAllowlist.Client, "closure");
+                ValueCodec.Decode(target, closure.GetType(), TypeAllowlist.Client);
             }
-            catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (Exception exception) when (exception is UnsupportedValueException || ValueCodec.IsDecodingFailure(exception))
             {
                 throw new ArgumentException(
-                    $"The values {method.Name} captures cannot be sent to workers ({exception.Message}); capture only data such as numbers, strings, arrays, lists, dictionaries and records.",
+                    $"The values {method.Name} captures cannot be sent to workers: {exception.Message}. Capture only data such as numbers, strings, arrays, lists, dictionaries and records.",
                     nameof(function), exception);
             }
         }
@@ -107,7 +108,7 @@ internal static class FunctionReference
                 $"Method {definition.DeclaringType}.{definition.MethodName} (token {definition.MethodToken:x8}) is not in {assembly.GetName().Name} as shipped: the definition does not match the assembly it names.");
 
     /// <summary>The object a non-static method runs on: the decoded closure, or a fresh instance of a lambda holder that captures nothing.</summary>
-    public static object? Target(FunctionDefinition definition, MethodInfo method, FileCache files)
+    public static object? Target(FunctionDefinition definition, MethodInfo method, TypeAllowlist allowlist, FileCache files)
     {
         if (method.IsStatic)
         {
@@ -119,8 +120,8 @@ internal static class FunctionReference
             return Activator.CreateInstance(method.DeclaringType!, nonPublic: true);
         }
 
-        var closure = ValueCodec.Decode(definition.Target.Span, method.DeclaringType!)!;
-        CapturedValues.Restore(closure, definition.ExternalValues, (value, type) => CapturedValues.Load(value, type, files, (bytes, declared) => ValueCodec.Decode(bytes, declared)));
+        var closure = ValueCodec.Decode(definition.Target.Span, method.DeclaringType!, allowlist)!;
+        CapturedValues.Restore(closure, definition.ExternalValues, (value, type) => CapturedValues.Load(value, type, files, (bytes, declared) => ValueCodec.Decode(bytes, declared, allowlist)));
         return closure;
     }
 }

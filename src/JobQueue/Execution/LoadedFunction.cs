@@ -1,5 +1,6 @@
 using System.Reflection;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 
 namespace JobQueue.Execution;
@@ -16,7 +17,8 @@ internal abstract class LoadedFunction
     public static LoadedFunction Load(FunctionDefinition definition, CodeLoadContext code, FileCache files)
     {
         var method = FunctionReference.Resolve(definition, code.UserAssemblies[0]);
-        var target = FunctionReference.Target(definition, method, files);
+        var allowlist = TypeAllowlist.For(code.UserAssemblies);
+        var target = FunctionReference.Target(definition, method, allowlist, files);
         var parameters = method.GetParameters();
         var (shape, typeArguments) = definition.Shape switch
         {
@@ -25,26 +27,26 @@ internal abstract class LoadedFunction
             _ => (typeof(AsyncWithCancellation<,>), [parameters[0].ParameterType, method.ReturnType.GetGenericArguments()[0]]),
         };
         var closed = shape.MakeGenericType(typeArguments);
-        return (LoadedFunction)Activator.CreateInstance(closed, method, target)!;
+        return (LoadedFunction)Activator.CreateInstance(closed, method, target, allowlist)!;
     }
 
-    private sealed class NoArgument<TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class NoArgument<TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TResult> _function = method.CreateDelegate<Func<TResult>>(target);
 
         public override ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            new(ValueCodec.Encode(_function()));
+            new(ValueCodec.Encode(_function(), allowlist, "result"));
     }
 
-    private sealed class OneArgument<TArgument, TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class OneArgument<TArgument, TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TArgument, TResult> _function = method.CreateDelegate<Func<TArgument, TResult>>(target);
 
         public override ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            new(ValueCodec.Encode(_function(ValueCodec.Decode<TArgument>(argument.Span))));
+            new(ValueCodec.Encode(_function(ValueCodec.Decode<TArgument>(argument.Span, allowlist)), allowlist, "result"));
     }
 
-    private sealed class AsyncWithCancellation<TArgument, TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class AsyncWithCancellation<TArgument, TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TArgument, CancellationToken, Task<TResult>> _function =
             method.CreateDelegate<Func<TArgument, CancellationToken, Task<TResult>>>(target);
@@ -52,6 +54,6 @@ internal abstract class LoadedFunction
         public override bool TakesCancellation => true;
 
         public override async ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span), cancellationToken).ConfigureAwait(false));
+            ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span, allowlist), cancellationToken).ConfigureAwait(false), allowlist, "result");
     }
 }

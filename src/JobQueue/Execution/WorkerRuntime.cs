@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
@@ -372,7 +373,16 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             }
 
             await Task.WhenAll(waits).ConfigureAwait(false);
-            return LoadedFunction.Load(definition, CodeLoadContext.For(definition, files), files);
+            try
+            {
+                return LoadedFunction.Load(definition, CodeLoadContext.For(definition, files), files);
+            }
+            catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
+            {
+                // Its tasks fail with this error; the log says once that the worker refused what it was sent.
+                logger.LogWarning("Refused function {Function}: {Reason}", definition.MethodName, exception.Message);
+                throw;
+            }
         }
 
         // Runs on the read loop, so one file's chunks arrive in order.

@@ -1,6 +1,5 @@
 using System.Reflection;
 using JobQueue.Execution;
-using JobQueue.Execution.Shipping;
 
 namespace JobQueue.Tests.Shipping;
 
@@ -45,7 +44,7 @@ public sealed class IsolatedWorkerHost : IDisposable
                 try
                 {
                     var assembly = Assembly.Load(reference);
-                    if (!FrameworkAssemblies.Contains(assembly))
+                    if (!FrameworkAssemblies.IsSharedFramework(assembly))
                     {
                         found.Add(assembly);
                     }

@@ -16,12 +16,6 @@ namespace JobQueue.Execution.Closures;
 /// </param>
 internal sealed class ClosurePruner(Func<Assembly, bool> isUserAssembly)
 {
-    // .../dotnet/shared/, the parent of every shared framework (Microsoft.NETCore.App, Microsoft.AspNetCore.App, ...).
-    private static readonly string? SharedFrameworksDirectory =
-        Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(typeof(object).Assembly.Location))) is { Length: > 0 } shared
-            ? shared + Path.DirectorySeparatorChar
-            : null;
-
     private readonly ConcurrentDictionary<Assembly, bool> userAssemblies = new();
     private readonly ConcurrentDictionary<MethodBase, MethodSummary> summaries = new();
     private readonly ConcurrentDictionary<(MethodInfo Method, Type ReceiverType), MethodSummary?> overrides = new();
@@ -61,14 +55,11 @@ internal sealed class ClosurePruner(Func<Assembly, bool> isUserAssembly)
     }
 
     /// <summary>
-    /// A default for <c>isUserAssembly</c>: everything but JobQueue and .NET itself (the shared frameworks, and
-    /// .NET's own packages, recognised by their product name where assemblies have no file, as in single-file apps).
+    /// A default for <c>isUserAssembly</c>: everything but JobQueue and the platform (the shared frameworks and
+    /// Microsoft's packages).
     /// </summary>
     public static bool IsOutsideDotNetAndJobQueue(Assembly assembly) =>
-        assembly != typeof(ClosurePruner).Assembly
-        && assembly != typeof(object).Assembly
-        && !(SharedFrameworksDirectory is { } shared && assembly.Location.StartsWith(shared, StringComparison.Ordinal))
-        && assembly.GetCustomAttribute<AssemblyProductAttribute>()?.Product.StartsWith("Microsoft\u00ae .NET", StringComparison.Ordinal) is not true;
+        assembly != typeof(ClosurePruner).Assembly && !FrameworkAssemblies.IsPlatform(assembly);
 
     // The published summary of a user method, analysing it (and the user methods it reaches) on first use.
     private MethodSummary? SummaryOf(MethodBase method)

@@ -24,8 +24,9 @@ internal static class CapturedValues
         typeof(object).GetMethod("MemberwiseClone", BindingFlags.Instance | BindingFlags.NonPublic)!.CreateDelegate<Func<object, object>>();
 
     /// <summary>The closure to encode, with the values that travel separately set to null and listed in <paramref name="separate"/>.</summary>
-    public static object Separate(object closure, Func<object, Type, byte[]> encode, ICollection<ExternalValue> separate) =>
-        Separate(closure, [], encode, separate, new HashSet<object>(ReferenceEqualityComparer.Instance) { closure });
+    /// <remarks>The third argument of <paramref name="encode"/> names the value for error messages, from <paramref name="root"/>.</remarks>
+    public static object Separate(object closure, string root, Func<object, Type, string, byte[]> encode, ICollection<ExternalValue> separate) =>
+        Separate(closure, [root], encode, separate, new HashSet<object>(ReferenceEqualityComparer.Instance) { closure });
 
     /// <summary>Puts the separate values back into a closure decoded on a worker.</summary>
     public static void Restore(object closure, IEnumerable<ExternalValue> separate, Func<ExternalValue, Type, object?> load)
@@ -71,7 +72,7 @@ internal static class CapturedValues
         return loaded;
     }
 
-    private static object Separate(object node, List<string> path, Func<object, Type, byte[]> encode, ICollection<ExternalValue> separate, HashSet<object> visited)
+    private static object Separate(object node, List<string> path, Func<object, Type, string, byte[]> encode, ICollection<ExternalValue> separate, HashSet<object> visited)
     {
         var result = node;
         foreach (var field in InstanceFields(node.GetType()))
@@ -85,16 +86,16 @@ internal static class CapturedValues
             object? replacement;
             if (value is IScattered scattered)
             {
-                separate.Add(new ExternalValue { FieldPath = { fieldPath }, Content = scattered.Content, Scattered = true });
+                separate.Add(new ExternalValue { FieldPath = { fieldPath.Skip(1) }, Content = scattered.Content, Scattered = true });
                 replacement = null;
             }
             else if (IsUserObject(value.GetType()))
             {
                 replacement = visited.Add(value) ? Separate(value, fieldPath, encode, separate, visited) : value;
             }
-            else if (MayBeLarge(value) && encode(value, field.FieldType) is { Length: >= SeparateFrom } encoded)
+            else if (MayBeLarge(value) && encode(value, field.FieldType, string.Join(".", fieldPath)) is { Length: >= SeparateFrom } encoded)
             {
-                separate.Add(new ExternalValue { FieldPath = { fieldPath }, Content = ShippedFiles.AddContent(string.Join(".", fieldPath), encoded) });
+                separate.Add(new ExternalValue { FieldPath = { fieldPath.Skip(1) }, Content = ShippedFiles.AddContent(string.Join(".", fieldPath), encoded) });
                 replacement = null;
             }
             else
@@ -128,7 +129,7 @@ internal static class CapturedValues
     // Closures and the user's own classes are walked into; everything else is a value.
     private static bool IsUserObject(Type type) =>
         type.IsClass && type != typeof(string) && !type.IsArray && !typeof(IEnumerable).IsAssignableFrom(type)
-        && (type.IsDefined(typeof(CompilerGeneratedAttribute)) || !FrameworkAssemblies.Contains(type.Assembly)) && type.Assembly != typeof(CapturedValues).Assembly;
+        && (type.IsDefined(typeof(CompilerGeneratedAttribute)) || !FrameworkAssemblies.IsPlatform(type.Assembly)) && type.Assembly != typeof(CapturedValues).Assembly;
 
     private static FieldInfo[] InstanceFields(Type type) => Fields.GetOrAdd(type, static type =>
     {

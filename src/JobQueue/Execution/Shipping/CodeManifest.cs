@@ -66,7 +66,7 @@ internal sealed record CodeManifest(IReadOnlyList<ShippedFile> Assemblies, IRead
     }
 
     private static bool NeedsShipping(Assembly assembly) =>
-        !assembly.IsDynamic && assembly != typeof(CodeManifest).Assembly && !FrameworkAssemblies.Contains(assembly);
+        !assembly.IsDynamic && assembly != typeof(CodeManifest).Assembly && !FrameworkAssemblies.IsSharedFramework(assembly);
 
     private static string LocationOf(Assembly assembly) =>
         assembly is { IsDynamic: false, Location.Length: > 0 }
