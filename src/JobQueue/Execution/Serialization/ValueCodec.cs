@@ -16,24 +16,8 @@ internal static class ValueCodec
     private const byte Version = 1;
 
     /// <exception cref="UnsupportedValueException">Something in <paramref name="value"/> cannot be sent; the message has its path from <paramref name="root"/>.</exception>
-    public static byte[] Encode<T>(T value, TypeAllowlist allowlist, string root = "value")
-    {
-        var writer = Begin(allowlist);
-        try
-        {
-            CodecOf<T>.Instance.WriteSlot(writer, value);
-            return writer.ToArray();
-        }
-        catch (UnsupportedValueException exception)
-        {
-            exception.Within(root);
-            throw;
-        }
-        finally
-        {
-            writer.Return();
-        }
-    }
+    public static byte[] Encode<T>(T value, TypeAllowlist allowlist, string root = "value") =>
+        Write(allowlist, root, value, static (writer, value) => CodecOf<T>.Instance.WriteSlot(writer, value));
 
     /// <exception cref="InvalidDataException">The bytes are not a value of <typeparamref name="T"/>.</exception>
     /// <exception cref="DisallowedTypeException">The bytes name a type the allowlist refuses.</exception>
@@ -61,10 +45,16 @@ internal static class ValueCodec
             throw new ArgumentException($"A {value?.GetType().Name ?? "null"} is not a {TypeNames.Display(declaredType)}.", nameof(value));
         }
 
+        return Write(allowlist, root, (Codec: Codecs.For(declaredType), Value: value), static (writer, boxed) => boxed.Codec.WriteSlotBoxed(writer, boxed.Value));
+    }
+
+    // The state travels beside a static writer so that encoding a task's argument allocates only its bytes.
+    private static byte[] Write<TState>(TypeAllowlist allowlist, string root, TState state, Action<WireWriter, TState> write)
+    {
         var writer = Begin(allowlist);
         try
         {
-            Codecs.For(declaredType).WriteSlotBoxed(writer, value);
+            write(writer, state);
             return writer.ToArray();
         }
         catch (UnsupportedValueException exception)
