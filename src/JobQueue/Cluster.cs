@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using JobQueue.Checkpoints;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
 using JobQueue.Execution;
@@ -19,6 +20,7 @@ public abstract class Cluster : IAsyncDisposable
     private readonly CoordinatorSettings _coordinatorSettings;
     private readonly Lock _startLock = new();
     private readonly OwnedLoggerFactory _logging;
+    private readonly ClusterCheckpoints _checkpoints = new();
     private Coordinator? _coordinator;
     private bool _disposed;
 
@@ -187,6 +189,8 @@ public abstract class Cluster : IAsyncDisposable
             await coordinator.DisposeAsync().ConfigureAwait(false);
         }
 
+        // After the coordinator: no result arrives any more, and every one that did is stored.
+        await _checkpoints.DisposeAsync().ConfigureAwait(false);
         _logging.Dispose();
         GC.SuppressFinalize(this);
     }
@@ -215,9 +219,10 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         var definition = FunctionReference.Describe(function, shape, Logger);
-        var tasks = items.Select((item, index) => ((Future)new Future<TResult>(), EncodeArgument(item, index))).ToArray();
+        var checkpoint = _checkpoints.Open(function, options, Logger);
+        var tasks = items.Select((item, index) => NewTask<T, TResult>(item, index, checkpoint)).ToArray();
         var coordinator = Coordinator;
-        coordinator.Submit(tasks, coordinator.RegisterFunction(definition), options.AllowedFailures);
+        coordinator.Submit(checkpoint?.Resume(tasks) ?? tasks, coordinator.RegisterFunction(definition), options.AllowedFailures);
         var futures = Array.ConvertAll(tasks, task => (Future<TResult>)task.Item1);
         if (cancellationToken.CanBeCanceled)
         {
@@ -225,6 +230,13 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         return new MapResult<TResult>(futures);
+    }
+
+    private static (Future Future, byte[] Argument) NewTask<T, TResult>(T item, int index, CheckpointedMap? checkpoint)
+    {
+        var task = ((Future)new Future<TResult>(), EncodeArgument(item, index));
+        checkpoint?.Track(task.Item1, item, task.Item2, index);
+        return task;
     }
 
     private static byte[] EncodeArgument<T>(T item, int index)

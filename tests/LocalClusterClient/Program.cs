@@ -1,7 +1,29 @@
 using JobQueue;
 
-// A user's program that a test kills: it starts a LocalCluster, prints its workers' process ids, and waits.
+// A user's program that a test kills.
+// With no arguments: it starts a LocalCluster, prints its workers' process ids, and waits.
+// With "checkpoint LOCATION COUNTDIRECTORY ITEMS": it maps a slow square over 0..ITEMS-1 with that checkpoint, each
+// execution appending its item to a file of its worker process in COUNTDIRECTORY, and prints the results on one
+// line once all are in.
+if (args is ["checkpoint", var checkpoint, var countDirectory, var items])
+{
+    await using var squaring = new LocalCluster(new LocalOptions { Workers = 2, ThreadsPerWorker = 1, Name = "resume" });
+    var squares = await squaring.Gather(squaring.Map(
+        (int x) => SlowSquare(x, countDirectory), Enumerable.Range(0, int.Parse(items)), new MapOptions { Checkpoint = checkpoint }));
+    Console.WriteLine(string.Join(' ', squares));
+    return;
+}
+
 await using var cluster = new LocalCluster(new LocalOptions { Workers = 2 });
 await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
 Console.WriteLine(string.Join(' ', cluster.WorkerProcessIds));
 await Task.Delay(Timeout.Infinite);
+
+// The work is simulated: 20 ms per item keeps a map of a few hundred items running long enough to be killed half way.
+static int SlowSquare(int x, string countDirectory)
+{
+    // One file per worker process: appends from several processes to one file could interleave.
+    File.AppendAllText(Path.Combine(countDirectory, $"{Environment.ProcessId}.txt"), $"{x}\n");
+    Thread.Sleep(20);
+    return x * x;
+}

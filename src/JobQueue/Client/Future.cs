@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using JobQueue.Checkpoints;
 using JobQueue.Coordination;
 using JobQueue.Execution.Serialization;
 
@@ -52,6 +53,9 @@ public abstract class Future
     internal WorkerSession? Worker { get; set; }
     internal List<string>? LostWorkers { get; set; }
 
+    /// <summary>Where the result is stored before the future completes; null without a checkpoint.</summary>
+    internal CheckpointEntry? Checkpoint { get; set; }
+
     /// <summary>Cancels the task: a queued task never runs; a running one sees its cancellation token signalled.</summary>
     public void Cancel() => _coordinator?.Cancel(this);
 
@@ -103,6 +107,12 @@ public sealed class Future<T> : Future
         catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
         {
             return _result.TrySetException(new RemoteTaskException(exception.GetType().FullName!, $"The result could not be decoded as {typeof(T).Name}: {exception.Message}", ""));
+        }
+
+        if (Checkpoint is { } checkpoint)
+        {
+            checkpoint.Store.Add(checkpoint.Key, value.ToArray(), failure => _ = failure is null ? _result.TrySetResult(decoded) : _result.TrySetException(failure));
+            return true;
         }
 
         return _result.TrySetResult(decoded);

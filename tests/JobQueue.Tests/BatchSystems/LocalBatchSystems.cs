@@ -18,6 +18,9 @@ internal static class LocalBatchSystems
             ? value
             : throw new InvalidOperationException($"{EnvironmentFile} has no {key}: run 'bash scripts/setup-test-env.sh' as root to set up the local batch systems.");
 
+    /// <summary>The fact <paramref name="key"/>, or null when the environment file or the fact is missing.</summary>
+    public static string? OptionalFact(string key) => File.Exists(EnvironmentFile) ? Facts.Value.GetValueOrDefault(key) : null;
+
     /// <summary>Why tests of <paramref name="command"/> cannot run here, or null when they can.</summary>
     public static string? MissingReason(string command, string? directoryFact = null)
     {

@@ -5,7 +5,8 @@ namespace JobQueue.Tests.Shipping;
 
 /// <summary>
 /// A directory with only what a compute node has: the WorkerHost, JobQueue and JobQueue's own dependencies. None
-/// of the tests' code, and none of their packages, is in it.
+/// of the tests' code, and none of their packages, is in it. Nor are the database drivers of checkpoints: only the
+/// client opens those, so a node runs workers without them, and SQLite stays a package for these tests to ship.
 /// </summary>
 public sealed class IsolatedWorkerHost : IDisposable
 {
@@ -33,13 +34,16 @@ public sealed class IsolatedWorkerHost : IDisposable
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 
+    private static readonly string[] ClientOnlyPackages = ["Microsoft.Data.Sqlite", "SQLitePCLRaw", "Npgsql"];
+
     private static List<Assembly> JobQueueAndItsDependencies()
     {
         var found = new List<Assembly> { typeof(Cluster).Assembly };
         var seen = new HashSet<string> { typeof(Cluster).Assembly.GetName().Name! };
         for (var next = 0; next < found.Count; next++)
         {
-            foreach (var reference in found[next].GetReferencedAssemblies().Where(reference => seen.Add(reference.Name!)))
+            foreach (var reference in found[next].GetReferencedAssemblies()
+                .Where(reference => seen.Add(reference.Name!) && !ClientOnlyPackages.Any(package => reference.Name!.StartsWith(package, StringComparison.Ordinal))))
             {
                 try
                 {

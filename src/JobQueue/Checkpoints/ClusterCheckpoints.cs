@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+
+namespace JobQueue.Checkpoints;
+
+/// <summary>
+/// The checkpoints a cluster's maps use, each opened on first use and closed with the cluster once every result
+/// that arrived is stored.
+/// </summary>
+internal sealed class ClusterCheckpoints : IAsyncDisposable
+{
+    private readonly Dictionary<string, CheckpointStore> _stores = [];
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    /// <summary>The checkpoint of a map with <paramref name="options"/>, or null when it has none.</summary>
+    /// <exception cref="ArgumentException">Checkpoint settings without <see cref="MapOptions.Checkpoint"/>.</exception>
+    /// <exception cref="CheckpointException">The checkpoint cannot be opened or belongs to another function.</exception>
+    public CheckpointedMap? Open(Delegate function, MapOptions options, ILogger logger)
+    {
+        if (options.Checkpoint is not { } location)
+        {
+            return options.Key is null && options.CheckpointVersion is null
+                ? null
+                : throw new ArgumentException("MapOptions.Key and MapOptions.CheckpointVersion apply to a checkpoint: set MapOptions.Checkpoint too, e.g. Checkpoint = \"results.db\".", nameof(options));
+        }
+
+        var identity = FunctionIdentity.Of(function, options.CheckpointVersion);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_stores.TryGetValue(location, out var store))
+            {
+                store = CheckpointStore.Open(location, identity, logger);
+                _stores[location] = store;
+            }
+            else if (store.Function.Hash != identity.Hash)
+            {
+                throw CheckpointStore.DifferentFunction(store.Display, store.Function.Name, store.Function.Hash, identity);
+            }
+
+            return new CheckpointedMap(store, options.Key, logger);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        CheckpointStore[] stores;
+        lock (_gate)
+        {
+            _disposed = true;
+            stores = [.. _stores.Values];
+            _stores.Clear();
+        }
+
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>One map's use of a checkpoint: the key of each item, and which items are already done.</summary>
+internal sealed class CheckpointedMap(CheckpointStore store, Func<object?, string>? key, ILogger logger)
+{
+    /// <summary>Gives <paramref name="future"/> its item's key, so that its result is stored as it arrives.</summary>
+    /// <exception cref="ArgumentException"><see cref="MapOptions.Key"/> failed or gave no key.</exception>
+    public void Track(Future future, object? item, byte[] argument, int index) =>
+        future.Checkpoint = new CheckpointEntry(store, key is null ? DefaultKey(argument) : UserKey(item, index));
+
+    /// <summary>Completes the futures whose results are stored; returns the tasks still to run.</summary>
+    public IReadOnlyList<(Future Future, byte[] Argument)> Resume(IReadOnlyList<(Future Future, byte[] Argument)> tasks)
+    {
+        var stored = store.LoadResults();
+        var toRun = new List<(Future, byte[])>(tasks.Count);
+        foreach (var task in tasks)
+        {
+            if (stored.TryGetValue(task.Future.Checkpoint!.Key, out var value))
+            {
+                task.Future.Checkpoint = null;
+                task.Future.TrySetResult(value);
+            }
+            else
+            {
+                toRun.Add(task);
+            }
+        }
+
+        logger.LogInformation("Checkpoint {Checkpoint}: {Stored} of {Items} items of {Function} are stored, {ToRun} to compute",
+            store.Display, tasks.Count - toRun.Count, tasks.Count, store.Function.Name, toRun.Count);
+        return toRun;
+    }
+
+    // The first 128 bits of the SHA-256 of the item's encoding: equal items share a key whatever process encodes them.
+    private static string DefaultKey(byte[] argument) => Convert.ToHexStringLower(SHA256.HashData(argument).AsSpan(0, 16));
+
+    private string UserKey(object? item, int index)
+    {
+        string? userKey;
+        try
+        {
+            userKey = key!(item);
+        }
+        catch (Exception exception)
+        {
+            throw new ArgumentException($"MapOptions.Key threw for item {index}: {exception.Message}", "options", exception);
+        }
+
+        return string.IsNullOrEmpty(userKey)
+            ? throw new ArgumentException($"MapOptions.Key gave no key for item {index}: return a non-empty string that identifies the item, e.g. its id.", "options")
+            : userKey;
+    }
+}
+
+/// <summary>Where a checkpointed task's result goes.</summary>
+internal sealed record CheckpointEntry(CheckpointStore Store, string Key);
