@@ -33,44 +33,33 @@ public sealed class ResumeAfterKillTests(ITestOutputHelper output)
 
     private async Task KillHalfWayThenResumeAsync(string checkpoint, Func<long> storedResults)
     {
-        var counts = Directory.CreateTempSubdirectory("jobqueue-resume-");
-        try
+        using var firstRun = new ExecutionLog();
+        using (var client = ClientProgram.Start("checkpoint", checkpoint, firstRun.Directory, $"{Items}"))
         {
-            var (firstRun, secondRun) = (counts.CreateSubdirectory("first").FullName, counts.CreateSubdirectory("second").FullName);
-            using (var client = ClientProgram.Start("checkpoint", checkpoint, firstRun, $"{Items}"))
-            {
-                await Eventually.HoldsAsync(() => storedResults() >= Items / 2 || client.HasExited, TimeSpan.FromSeconds(120), "half of the results stored");
-                client.Kill(entireProcessTree: true);
-                await client.WaitForExitAsync();
-            }
-
-            var storedAtKill = storedResults();
-            var ranFirst = Executions(firstRun);
-            Assert.InRange(storedAtKill, Items / 2, Items - 1);
-
-            using var rerun = ClientProgram.Start("checkpoint", checkpoint, secondRun, $"{Items}");
-            var printed = await rerun.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
-            await rerun.WaitForExitAsync();
-            Assert.Equal(0, rerun.ExitCode);
-
-            Assert.Equal(Enumerable.Range(0, Items).Select(x => x * x), printed.Trim().Split(' ').Select(int.Parse));
-            Assert.Equal(Items, storedResults());
-            var ranSecond = Executions(secondRun);
-            // Exactly the items without a stored result ran again, each once.
-            Assert.Equal(Items - storedAtKill, ranSecond.Count);
-            Assert.Equal(ranSecond.Count, ranSecond.Distinct().Count());
-            Assert.Equal(Enumerable.Range(0, Items), ranFirst.Union(ranSecond).Order());
-            var ranTwice = ranFirst.Intersect(ranSecond).Count();
-            output.WriteLine($"{storedAtKill} of {Items} stored at the kill, {ranFirst.Count} ran before it, {ranSecond.Count} in the rerun, {ranTwice} in both");
-            Assert.True(ranTwice <= RerunBound, $"{ranTwice} items ran in both runs; at most {RerunBound} can have been in flight at the kill");
+            await Eventually.HoldsAsync(() => storedResults() >= Items / 2 || client.HasExited, TimeSpan.FromSeconds(120), "half of the results stored");
+            client.Kill(entireProcessTree: true);
+            await client.WaitForExitAsync();
         }
-        finally
-        {
-            counts.Delete(recursive: true);
-        }
+
+        var storedAtKill = storedResults();
+        var ranFirst = firstRun.Items();
+        Assert.InRange(storedAtKill, Items / 2, Items - 1);
+
+        using var secondRun = new ExecutionLog();
+        using var rerun = ClientProgram.Start("checkpoint", checkpoint, secondRun.Directory, $"{Items}");
+        var printed = await rerun.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        await rerun.WaitForExitAsync();
+        Assert.Equal(0, rerun.ExitCode);
+
+        Assert.Equal(Enumerable.Range(0, Items).Select(x => x * x), printed.Trim().Split(' ').Select(int.Parse));
+        Assert.Equal(Items, storedResults());
+        var ranSecond = secondRun.Items();
+        // Exactly the items without a stored result ran again, each once.
+        Assert.Equal(Items - storedAtKill, ranSecond.Count);
+        Assert.Equal(ranSecond.Count, ranSecond.Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, Items), ranFirst.Union(ranSecond).Order());
+        var ranTwice = ranFirst.Intersect(ranSecond).Count();
+        output.WriteLine($"{storedAtKill} of {Items} stored at the kill, {ranFirst.Count} ran before it, {ranSecond.Count} in the rerun, {ranTwice} in both");
+        Assert.True(ranTwice <= RerunBound, $"{ranTwice} items ran in both runs; at most {RerunBound} can have been in flight at the kill");
     }
-
-    // The items the map's function ran, as it wrote them (one file per worker process).
-    private static List<int> Executions(string directory) =>
-        Directory.GetFiles(directory).SelectMany(File.ReadAllLines).Select(int.Parse).ToList();
 }
