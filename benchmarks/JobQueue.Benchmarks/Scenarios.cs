@@ -29,6 +29,7 @@ internal static class Scenarios
         new("memory", ["idle_worker_rss", "busy_worker_rss"], ["MB", "MB"], MemoryAsync),
         new("registration", ["registration"], ["s"], RegistrationAsync),
         new("queued_memory", ["queued_memory"], ["bytes/task"], QueuedMemoryAsync),
+        CheckpointCost.Scenario,
     ];
 
     // Static methods rather than lambdas: the warm-up and the measured run then share one function, which the
