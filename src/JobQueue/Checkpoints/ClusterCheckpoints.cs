@@ -28,7 +28,7 @@ internal sealed class ClusterCheckpoints : IAsyncDisposable
         var identity = FunctionIdentity.Of(function, options.CheckpointVersion);
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(_disposed, typeof(Cluster));
             if (!_stores.TryGetValue(location, out var store))
             {
                 store = CheckpointStore.Open(location, identity, logger);

@@ -28,23 +28,17 @@ internal sealed partial record FunctionIdentity(string Name, string Hash)
     [GeneratedRegex(@"(?<=<[^<>]*>[^,\[\]()+.`\s]*)\d+")]
     private static partial Regex CompilerOrdinals();
 
+    // Reading the IL of everything a function reaches is done once per method.
+    private static readonly ConditionalWeakTable<MethodInfo, string> CodeHashes = [];
+
     /// <summary>The identity of <paramref name="function"/>; an explicit <paramref name="version"/> stands for its code.</summary>
     public static FunctionIdentity Of(Delegate function, string? version)
     {
         var method = function.Method;
-        var name = ReadableName(method);
-        var text = new StringBuilder();
-        text.Append(Signature(method)).Append('\n');
-        if (version is not null)
-        {
-            text.Append("version ").Append(version);
-        }
-        else
-        {
-            new CodeWriter(text).WriteFrom(method);
-        }
-
-        return new FunctionIdentity(name, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))));
+        var hash = version is null
+            ? CodeHashes.GetValue(method, static method => Sha256Hex(Signature(method) + "\n" + CodeWriter.Code(method)))
+            : Sha256Hex($"{Signature(method)}\nversion {version}");
+        return new FunctionIdentity(ReadableName(method), hash);
     }
 
     /// <summary>The short form of <see cref="Hash"/> for messages.</summary>
@@ -72,6 +66,8 @@ internal sealed partial record FunctionIdentity(string Name, string Hash)
         return $"{typeName}.{method.Name}";
     }
 
+    private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
     private static string Signature(MethodInfo method) =>
         $"{StableName(method.ReturnType)}({string.Join(", ", method.GetParameters().Select(parameter => StableName(parameter.ParameterType)))})";
 
@@ -80,17 +76,25 @@ internal sealed partial record FunctionIdentity(string Name, string Hash)
     private static string StableName(string name) => CompilerOrdinals().Replace(name, "");
 
     /// <summary>Writes the token-free IL of a method and of the user methods it reaches, each once, in the order reached.</summary>
-    private sealed class CodeWriter(StringBuilder text)
+    private sealed class CodeWriter
     {
+        private readonly StringBuilder _text = new();
         private readonly HashSet<MethodBase> _seen = [];
         private readonly Queue<MethodBase> _pending = new();
 
-        public void WriteFrom(MethodBase root)
+        public static string Code(MethodBase root)
+        {
+            var writer = new CodeWriter();
+            writer.WriteFrom(root);
+            return writer._text.ToString();
+        }
+
+        private void WriteFrom(MethodBase root)
         {
             Reach(root);
             while (_pending.TryDequeue(out var method))
             {
-                text.Append("method ").Append(StableName(method.DeclaringType!)).Append("::").Append(StableName(method.ToString()!)).Append('\n');
+                _text.Append("method ").Append(StableName(method.DeclaringType!)).Append("::").Append(StableName(method.ToString()!)).Append('\n');
                 Write(method);
                 if (method.GetCustomAttribute<StateMachineAttribute>()?.StateMachineType.GetMethod("MoveNext", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic) is { } moveNext)
                 {
@@ -112,18 +116,18 @@ internal sealed partial record FunctionIdentity(string Name, string Hash)
         {
             if (method.GetMethodBody() is not { } body)
             {
-                text.Append("no body\n");
+                _text.Append("no body\n");
                 return;
             }
 
             foreach (var local in body.LocalVariables)
             {
-                text.Append("local ").Append(StableName(local.LocalType)).Append('\n');
+                _text.Append("local ").Append(StableName(local.LocalType)).Append('\n');
             }
 
             foreach (var clause in body.ExceptionHandlingClauses)
             {
-                text.Append("clause ").Append(clause.Flags).Append(' ').Append(clause.TryOffset).Append(' ').Append(clause.TryLength).Append(' ')
+                _text.Append("clause ").Append(clause.Flags).Append(' ').Append(clause.TryOffset).Append(' ').Append(clause.TryLength).Append(' ')
                     .Append(clause.HandlerOffset).Append(' ').Append(clause.HandlerLength).Append(' ')
                     .Append(clause.Flags == ExceptionHandlingClauseOptions.Clause ? StableName(clause.CatchType!) : clause.FilterOffset.ToString()).Append('\n');
             }
@@ -132,8 +136,8 @@ internal sealed partial record FunctionIdentity(string Name, string Hash)
             var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
             foreach (var instruction in IlReader.Read(body.GetILAsByteArray() ?? []))
             {
-                text.Append(instruction.OpCode.Name).Append(' ');
-                text.Append(instruction.OpCode.OperandType switch
+                _text.Append(instruction.OpCode.Name).Append(' ');
+                _text.Append(instruction.OpCode.OperandType switch
                 {
                     OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok =>
                         Member(method.Module, instruction.Token, typeArguments, methodArguments),
