@@ -82,7 +82,7 @@ internal sealed partial class SgeBatchSystem : BatchSystem<SGEOptions>
     public override (string Output, string? Error) LogFiles(string logDirectory, string jobName, string logId) =>
         ($"{logDirectory}/{jobName}.o{logId}", null);
 
-    // Letters of qstat's state column: E error, d deletion (qdel), h hold , q queued, w waiting, r running, t transferring, s/S/T suspended, R restarted.
+    // Letters of qstat's state column: E error, d deletion (qdel), h hold, q queued, w waiting, r running, t transferring, s/S/T suspended, R restarted.
     private static JobState State(string code) =>
         code.Contains('E') ? JobState.Failed
         : code.Contains('d') ? JobState.Cancelled
