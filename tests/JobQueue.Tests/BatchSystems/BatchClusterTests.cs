@@ -11,11 +11,7 @@ namespace JobQueue.Tests.BatchSystems;
 [Collection(BatchSystemCollection.Name)]
 public sealed class BatchClusterTests
 {
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task Scale_2_runs_a_task_on_workers_with_the_configured_threads_and_memory_and_Scale_0_leaves_no_job(TestBatchSystem system)
     {
         await using var cluster = Create(system, options => options with { Cores = 2 });
@@ -40,11 +36,7 @@ public sealed class BatchClusterTests
         await ScaleToZeroAsync(cluster, system);
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task With_2_processes_Scale_4_gives_2_jobs_of_2_workers_and_Scale_1_keeps_the_oldest_job_whole(TestBatchSystem system)
     {
         await using var cluster = Create(system, options => options with { Cores = 2, Processes = 2 });
@@ -67,11 +59,7 @@ public sealed class BatchClusterTests
         await ScaleToZeroAsync(cluster, system);
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task Scale_2_then_Scale_0_at_once_leaves_nothing(TestBatchSystem system)
     {
         await using var cluster = Create(system);
@@ -85,11 +73,7 @@ public sealed class BatchClusterTests
         await Eventually.HoldsAsync(() => cluster.Workers.Count == 0, Deadline, "no worker left");
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task An_environment_variable_in_the_cluster_name_expands_on_each_node(TestBatchSystem system)
     {
         var jobName = $"t{Guid.NewGuid().ToString("N")[..10]}";
@@ -105,11 +89,7 @@ public sealed class BatchClusterTests
         await ScaleToZeroAsync(cluster, system);
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task A_job_whose_prologue_fails_is_reported_Failed_with_its_log_and_never_counted_as_a_worker(TestBatchSystem system)
     {
         await using var cluster = Create(system, options => options with { JobScriptPrologue = ["echo preparing the node for $USER", "exit 3"] });
@@ -132,11 +112,7 @@ public sealed class BatchClusterTests
         await AssertBatchSystemListsNoneAsync(system, [job.Id]);
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task A_submission_to_an_unknown_queue_fails_with_what_the_submit_command_said(TestBatchSystem system)
     {
         await using var cluster = Create(system, options => options with { Queue = "nosuchqueue" });
@@ -156,11 +132,7 @@ public sealed class BatchClusterTests
         Assert.Contains(cluster.Jobs, job => job.State == JobState.Failed && job.Reason == again.Message);
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task A_job_cancelled_from_outside_ends_and_its_running_task_is_rescheduled(TestBatchSystem system)
     {
         var gates = Directory.CreateTempSubdirectory("jobqueue-gate-");
@@ -195,11 +167,7 @@ public sealed class BatchClusterTests
         gates.Delete(recursive: true);
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnPbs]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task Disposing_a_cluster_with_20_pending_jobs_cancels_them_all_with_one_command(TestBatchSystem system)
     {
         // Jobs that may start only in an hour stay queued.
@@ -220,10 +188,7 @@ public sealed class BatchClusterTests
         await AssertBatchSystemListsNoneAsync(system, ids);
     }
 
-    [Theory]
-    [OnSlurm]
-    [OnGridEngine]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurm, OnGridEngine, OnSlurmOverSsh]
     public async Task With_job_arrays_Scale_6_is_one_submission_of_6_jobs_whose_workers_all_connect(TestBatchSystem system)
     {
         var logging = new CollectingLoggerFactory();

@@ -7,8 +7,7 @@ namespace JobQueue.Tests.BatchSystems;
 [Collection(BatchSystemCollection.Name)]
 public sealed class SshTests
 {
-    [Theory]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurmOverSsh]
     public async Task A_key_the_host_does_not_accept_is_a_clear_login_error(TestBatchSystem system)
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-key-");
@@ -29,8 +28,7 @@ public sealed class SshTests
         directory.Delete(recursive: true);
     }
 
-    [Theory]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurmOverSsh]
     public async Task An_unknown_host_key_is_refused_with_strict_checking_and_says_so(TestBatchSystem system)
     {
         var knownHosts = Path.GetTempFileName();
@@ -47,8 +45,7 @@ public sealed class SshTests
         File.Delete(knownHosts);
     }
 
-    [Theory]
-    [OnSlurmOverSsh]
+    [Theory, OnSlurmOverSsh]
     public async Task The_secret_file_is_written_private_on_the_remote_side_and_removed_with_the_cluster(TestBatchSystem system)
     {
         await using var cluster = Create(system);
