@@ -204,6 +204,21 @@ public sealed class BatchClusterTests
         await ScaleToZeroAsync(cluster, system);
     }
 
+    [BatchSystemFact("sbatch")]
+    public async Task A_program_that_ends_without_disposing_its_cluster_cancels_its_jobs_on_the_way_out()
+    {
+        using var client = ClientProcess.Start("slurm", LocalBatchSystems.Fact("SLURM_PARTITION"));
+        var ids = (await client.StandardOutput.ReadLineAsync().WaitAsync(Deadline))!.Split(' ');
+        Assert.Equal(3, ids.Length);
+        Assert.Subset((await ActiveJobIdsAsync(TestBatchSystem.Slurm)).ToHashSet(), ids.ToHashSet());
+
+        await client.StandardInput.WriteLineAsync();
+        await client.WaitForExitAsync().WaitAsync(Deadline);
+
+        Assert.Equal(0, client.ExitCode);
+        await AssertBatchSystemListsNoneAsync(TestBatchSystem.Slurm, ids);
+    }
+
     // Built apart from the test's other lambdas, so that the function captures these three strings and nothing else.
     private static Func<string> RecordJobAndWait(string jobIdVariable, string startedFile, string gateFile) => () =>
     {

@@ -60,10 +60,7 @@ public sealed class WorkerFailureTests
     [Fact]
     public async Task Killing_the_client_process_leaves_no_LocalCluster_worker_behind()
     {
-        var output = AppContext.BaseDirectory.TrimEnd('/');
-        var (framework, configuration) = (Path.GetFileName(output), Path.GetFileName(Path.GetDirectoryName(output)!));
-        var clientDll = Path.GetFullPath(Path.Combine(output, "..", "..", "..", "..", "LocalClusterClient", "bin", configuration, framework, "LocalClusterClient.dll"));
-        using var client = Process.Start(new ProcessStartInfo(WorkerHostLocation.Dotnet, [clientDll]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        using var client = ClientProcess.Start();
         var line = await client.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
         var workers = line!.Split(' ').Select(int.Parse).ToArray();
         Assert.Equal(2, workers.Length);

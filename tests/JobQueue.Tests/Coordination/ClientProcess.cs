@@ -1,0 +1,19 @@
+using System.Diagnostics;
+using JobQueue.Execution;
+
+namespace JobQueue.Tests.Coordination;
+
+/// <summary>The LocalClusterClient program (tests/LocalClusterClient): a user's program that a test starts, talks to and ends.</summary>
+internal static class ClientProcess
+{
+    public static Process Start(params string[] arguments)
+    {
+        var output = AppContext.BaseDirectory.TrimEnd('/');
+        var (framework, configuration) = (Path.GetFileName(output), Path.GetFileName(Path.GetDirectoryName(output)!));
+        var clientDll = Path.GetFullPath(Path.Combine(output, "..", "..", "..", "..", "LocalClusterClient", "bin", configuration, framework, "LocalClusterClient.dll"));
+        return Process.Start(new ProcessStartInfo(WorkerHostLocation.Dotnet, [clientDll, .. arguments])
+        {
+            RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false,
+        })!;
+    }
+}
