@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
-using JobQueue.Execution;
+using JobQueue.Execution.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace JobQueue.Benchmarks;
@@ -273,7 +273,7 @@ internal static class Scenarios
         GC.KeepAlive(futures);
         GC.KeepAlive(warmUp);
 
-        var payload = Enumerable.Range(0, n).Sum(x => (long)ValueCodec.Encode(x).Length);
+        var payload = Enumerable.Range(0, n).Sum(x => (long)ValueCodec.Encode(x, TypeAllowlist.Client).Length);
         return [new("queued_memory", (double)(after - before - payload) / n, "bytes/task", n,
             $"managed heap {(after - before) / 1048576.0:F1} MiB for {n:N0} tasks, of which {payload / 1048576.0:F1} MiB argument bytes")];
     }

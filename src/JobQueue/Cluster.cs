@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
 using JobQueue.Execution;
+using JobQueue.Execution.Serialization;
+using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -36,6 +38,9 @@ public abstract class Cluster : IAsyncDisposable
 
     /// <summary>The connected workers.</summary>
     public IReadOnlyList<WorkerInfo> Workers => _coordinator?.Workers ?? [];
+
+    /// <summary>Bytes of code and large values sent to workers: a diagnostic counter.</summary>
+    internal long FileBytesSent => _coordinator?.FileBytesSent ?? 0;
 
     private protected ILogger Logger { get; }
 
@@ -83,6 +88,18 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>Runs <paramref name="function"/> on <paramref name="argument"/> on a worker.</summary>
     public Future<TResult> Submit<T, TResult>(Func<T, TResult> function, T argument, MapOptions? options = null) =>
         Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, CancellationToken.None)[0];
+
+    /// <summary>
+    /// Sends <paramref name="value"/> to the workers once: capture the returned handle in your functions and read
+    /// <see cref="Scattered{T}.Value"/> there. Each worker fetches the value when a task first needs it and keeps it,
+    /// however many tasks use it. (Large captured values travel this way by themselves; this makes it explicit.)
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not data that workers can receive.</exception>
+    public Scattered<T> Scatter<T>(T value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return new Scattered<T>(value, ShippedFiles.AddContent($"scattered {typeof(T).Name}", ValueCodec.Encode(value, TypeAllowlist.Client, "the scattered value")));
+    }
 
     /// <summary>The results of <paramref name="futures"/>, in their order.</summary>
     /// <exception cref="RemoteTaskException">A task threw (with <see cref="GatherErrors.Raise"/>, the first failure in the futures' order).</exception>
@@ -214,8 +231,8 @@ public abstract class Cluster : IAsyncDisposable
             throw new ArgumentException($"MapOptions.AllowedFailures = {options.AllowedFailures} must be at least 1, e.g. AllowedFailures = 3.", nameof(options));
         }
 
-        var definition = FunctionReference.Describe(function, shape);
-        var tasks = items.Select(item => ((Future)new Future<TResult>(), ValueCodec.Encode(item))).ToArray();
+        var definition = FunctionReference.Describe(function, shape, Logger);
+        var tasks = items.Select((item, index) => ((Future)new Future<TResult>(), EncodeArgument(item, index))).ToArray();
         var coordinator = Coordinator;
         coordinator.Submit(tasks, coordinator.RegisterFunction(definition), options.AllowedFailures);
         var futures = Array.ConvertAll(tasks, task => (Future<TResult>)task.Item1);
@@ -225,5 +242,17 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         return new MapResult<TResult>(futures);
+    }
+
+    private static byte[] EncodeArgument<T>(T item, int index)
+    {
+        try
+        {
+            return ValueCodec.Encode(item, TypeAllowlist.Client, "item");
+        }
+        catch (UnsupportedValueException exception)
+        {
+            throw new ArgumentException($"Item {index} cannot be sent to workers: {exception.Message}.", "items", exception);
+        }
     }
 }

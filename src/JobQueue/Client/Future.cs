@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using JobQueue.Coordination;
+using JobQueue.Execution.Serialization;
 
 namespace JobQueue;
 
@@ -97,9 +98,9 @@ public sealed class Future<T> : Future
         T decoded;
         try
         {
-            decoded = Execution.ValueCodec.Decode<T>(value);
+            decoded = ValueCodec.Decode<T>(value, TypeAllowlist.Client);
         }
-        catch (Exception exception) when (exception is System.Text.Json.JsonException or NotSupportedException)
+        catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
         {
             return _result.TrySetException(new RemoteTaskException(exception.GetType().FullName!, $"The result could not be decoded as {typeof(T).Name}: {exception.Message}", ""));
         }

@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Google.Protobuf;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Coordination;
@@ -15,6 +16,7 @@ namespace JobQueue.Coordination;
 internal sealed class Coordinator : IAsyncDisposable
 {
     private const int MaxTasksPerBatch = 4096;
+    private const int FileChunkSize = 1 << 20;
 
     private readonly CoordinatorSettings _settings;
     private readonly ILogger _logger;
@@ -29,6 +31,7 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly ClusterSecret _secret;
     private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _nextTaskId;
+    private long _fileBytesSent;
     private int _nextSession;
     private Task _acceptLoop = Task.CompletedTask;
     private Task _silenceWatch = Task.CompletedTask;
@@ -47,6 +50,9 @@ internal sealed class Coordinator : IAsyncDisposable
     public string Address { get; }
 
     public string SecretPath => _secret.Path;
+
+    /// <summary>Bytes of shipped files (code and large captured values) sent to workers so far: a diagnostic counter.</summary>
+    public long FileBytesSent => Interlocked.Read(ref _fileBytesSent);
 
     /// <summary>Binds, writes the secret file, and starts accepting workers.</summary>
     /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
@@ -365,9 +371,37 @@ internal sealed class Coordinator : IAsyncDisposable
                     }
 
                     break;
+                case FromWorker.MessageOneofCase.Fetch:
+                    _ = Task.Run(() => SendFiles(session, message.Fetch.Sha256));
+                    break;
                 default:
                     throw new WireProtocolException($"Unexpected {message.MessageCase} message from a registered worker.");
             }
+        }
+    }
+
+    // Only what this process put into ShippedFiles can be asked for: a hash is not a path.
+    private void SendFiles(WorkerSession session, IEnumerable<ByteString> hashes)
+    {
+        foreach (var sha256 in hashes)
+        {
+            var content = ShippedFiles.TryRead(sha256);
+            if (content is null)
+            {
+                session.Send(new ToWorker { File = new FileChunk { Sha256 = sha256, Last = true, Error = "this cluster never shipped a file with that hash" } });
+                continue;
+            }
+
+            for (var offset = 0; offset == 0 || offset < content.Length; offset += FileChunkSize)
+            {
+                var length = Math.Min(FileChunkSize, content.Length - offset);
+                session.Send(new ToWorker
+                {
+                    File = new FileChunk { Sha256 = sha256, Data = ByteString.CopyFrom(content, offset, length), Last = offset + length == content.Length },
+                });
+            }
+
+            Interlocked.Add(ref _fileBytesSent, content.Length);
         }
     }
 

@@ -1,19 +1,26 @@
+using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Closures;
+using JobQueue.Execution.Serialization;
+using JobQueue.Execution.Shipping;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Execution;
 
 /// <summary>
-/// A user's delegate as the workers see it: the method, by assembly path and metadata token, and the captured
-/// values of its closure. Built once per Map or Submit; equal definitions share one id on the coordinator.
+/// A user's delegate as the workers see it: the method, by metadata token in an assembly named by content (with
+/// the files it needs), and the captured values of its closure. Built once per Map or Submit; equal definitions share one id on the coordinator.
 /// </summary>
 internal static class FunctionReference
 {
+    private static readonly ClosurePruner Closures = new(ClosurePruner.IsOutsideDotNetAndJobQueue);
+    private static readonly ConcurrentDictionary<FieldInfo, bool> WarnedStaticFields = new();
+
     /// <summary>Describes <paramref name="function"/> for the workers.</summary>
     /// <exception cref="ArgumentException">The delegate cannot run elsewhere; the message says why and what to do.</exception>
-    public static FunctionDefinition Describe(Delegate function, FunctionShape shape)
+    public static FunctionDefinition Describe(Delegate function, FunctionShape shape, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(function);
         if (function.HasSingleTarget is false)
@@ -22,11 +29,17 @@ internal static class FunctionReference
         }
 
         var method = function.Method;
-        var assembly = method.Module.Assembly;
-        if (assembly.IsDynamic || string.IsNullOrEmpty(assembly.Location) || method.DeclaringType is null)
+        if (method.DeclaringType is null || method.Module.Assembly.IsDynamic)
         {
             throw new ArgumentException(
-                $"{method.Name} lives in an assembly without a file (dynamic, compiled expression or in-memory); workers load functions from compiled assemblies on disk.",
+                $"{method.Name} was made at run time (Reflection.Emit, DynamicMethod or a compiled expression tree); workers run methods of compiled assemblies, so pass a lambda or a method instead.",
+                nameof(function));
+        }
+
+        if (FrameworkAssemblies.IsSharedFramework(method.Module.Assembly))
+        {
+            throw new ArgumentException(
+                $"{method.DeclaringType.Name}.{method.Name} is part of .NET itself (or an interpreted expression tree); wrap the call in a lambda of your own, e.g. x => Math.Sqrt(x).",
                 nameof(function));
         }
 
@@ -37,47 +50,78 @@ internal static class FunctionReference
         }
 
         byte[] target = [];
-        if (!method.IsStatic && function.Target is { } closure && !IsCaptureFreeLambdaHolder(closure.GetType()))
+        var separate = new List<ExternalValue>();
+        // Only the captured fields the method reads travel: a lambda touching one field of an object holding the cluster
+        // must not drag the cluster along. Lambdas capturing nothing have no closure to send.
+        var pruned = Closures.Prune(function);
+        WarnAboutStaticFields(method, pruned.StaticFieldsRead, logger);
+        if (!method.IsStatic && pruned.Target is { } closure)
         {
             try
             {
+                var rest = CapturedValues.Separate(closure, "closure", (value, type, path) => ValueCodec.Encode(value, type, TypeAllowlist.Client, path), separate);
                 // Decoding here too refuses, at the call, captures that would only fail on the worker.
-                target = ValueCodec.Encode(closure, closure.GetType());
-                ValueCodec.Decode(target, closure.GetType());
+                target = ValueCodec.Encode(rest, closure.GetType(), TypeAllowlist.Client, "closure");
+                ValueCodec.Decode(target, closure.GetType(), TypeAllowlist.Client);
             }
-            catch (Exception exception) when (exception is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (Exception exception) when (exception is UnsupportedValueException || ValueCodec.IsDecodingFailure(exception))
             {
                 throw new ArgumentException(
-                    $"The values {method.Name} captures cannot be sent to workers ({exception.Message}); capture only data such as numbers, strings, arrays, lists, dictionaries and records.",
+                    $"The values {method.Name} captures cannot be sent to workers: {exception.Message}. Capture only data such as numbers, strings, arrays, lists, dictionaries and records.",
                     nameof(function), exception);
             }
         }
 
+        var manifest = CodeManifest.For(method.Module.Assembly);
         return new FunctionDefinition
         {
-            AssemblyPath = assembly.Location,
-            AssemblyName = assembly.GetName().Name ?? "",
+            Assemblies = { manifest.Assemblies },
+            NativeLibraries = { manifest.NativeLibraries },
             MethodToken = method.MetadataToken,
             MethodName = method.Name,
+            DeclaringType = method.DeclaringType.FullName ?? method.DeclaringType.Name,
             Target = ByteString.CopyFrom(target),
             Shape = shape,
+            ExternalValues = { separate },
         };
     }
 
-    /// <summary>The method a definition names, checked against its name, in an assembly loaded from its path.</summary>
+    // A static field is not captured: the worker reads its own, which the user may not expect. Said once per field.
+    private static void WarnAboutStaticFields(MethodInfo method, IReadOnlyList<FieldInfo> fields, ILogger logger)
+    {
+        foreach (var field in fields.Where(field => WarnedStaticFields.TryAdd(field, true)))
+        {
+            var name = field.Name.StartsWith('<') && field.Name.IndexOf('>') is > 1 and var end ? field.Name[1..end] : field.Name;
+            logger.LogWarning(
+                "{Function} reads static {Type}.{Field}: each worker reads its own copy, not this process's value; pass the value as an argument or capture it in a local",
+                method.Name, field.DeclaringType?.Name, name);
+        }
+    }
+
+    /// <summary>The method a definition names in its assembly, checked against its name and type.</summary>
     public static MethodInfo Resolve(FunctionDefinition definition, Assembly assembly) =>
-        assembly.ManifestModule.ResolveMethod(definition.MethodToken) is MethodInfo method && method.Name == definition.MethodName
+        assembly.ManifestModule.ResolveMethod(definition.MethodToken) is MethodInfo method
+        && method.Name == definition.MethodName
+        && (method.DeclaringType?.FullName ?? method.DeclaringType?.Name) == definition.DeclaringType
             ? method
             : throw new InvalidOperationException(
-                $"Method {definition.MethodName} (token {definition.MethodToken:x8}) is not in {definition.AssemblyPath}: the worker sees another build of {definition.AssemblyName}.");
+                $"Method {definition.DeclaringType}.{definition.MethodName} (token {definition.MethodToken:x8}) is not in {assembly.GetName().Name} as shipped: the definition does not match the assembly it names.");
 
     /// <summary>The object a non-static method runs on: the decoded closure, or a fresh instance of a lambda holder that captures nothing.</summary>
-    public static object? Target(FunctionDefinition definition, MethodInfo method) =>
-        method.IsStatic ? null
-        : definition.Target.IsEmpty ? Activator.CreateInstance(method.DeclaringType!, nonPublic: true)
-        : ValueCodec.Decode(definition.Target.Span, method.DeclaringType!);
+    public static object? Target(FunctionDefinition definition, MethodInfo method, TypeAllowlist allowlist, FileCache files)
+    {
+        if (method.IsStatic)
+        {
+            return null;
+        }
 
-    // Lambdas that capture nothing are instance methods of the compiler's singleton "<>c" class, which has no state.
-    private static bool IsCaptureFreeLambdaHolder(Type type) =>
-        type.IsDefined(typeof(CompilerGeneratedAttribute)) && type.Name == "<>c";
+        if (definition.Target.IsEmpty)
+        {
+            return Activator.CreateInstance(method.DeclaringType!, nonPublic: true);
+        }
+
+        var closure = ValueCodec.Decode(definition.Target.Span, method.DeclaringType!, allowlist)!;
+        CapturedValues.Restore(closure, definition.ExternalValues, (value, type) => CapturedValues.Load(value, type, files, (bytes, declared) => ValueCodec.Decode(bytes, declared, allowlist)));
+        return closure;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
-using System.Runtime.Loader;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Serialization;
+using JobQueue.Execution.Shipping;
 
 namespace JobQueue.Execution;
 
@@ -12,11 +13,12 @@ internal abstract class LoadedFunction
     /// <summary>Whether the function observes a cancellation token; only then does a task get a token source of its own.</summary>
     public virtual bool TakesCancellation => false;
 
-    /// <summary>Loads the assembly the definition names, finds the method and rebuilds its closure.</summary>
-    public static LoadedFunction Load(FunctionDefinition definition)
+    /// <summary>Finds the method the definition names in its code version and rebuilds its closure.</summary>
+    public static LoadedFunction Load(FunctionDefinition definition, CodeLoadContext code, FileCache files)
     {
-        var method = FunctionReference.Resolve(definition, UserAssemblies.Load(definition.AssemblyPath, definition.AssemblyName));
-        var target = FunctionReference.Target(definition, method);
+        var method = FunctionReference.Resolve(definition, code.UserAssemblies[0]);
+        var allowlist = TypeAllowlist.For(code.UserAssemblies);
+        var target = FunctionReference.Target(definition, method, allowlist, files);
         var parameters = method.GetParameters();
         var (shape, typeArguments) = definition.Shape switch
         {
@@ -25,26 +27,26 @@ internal abstract class LoadedFunction
             _ => (typeof(AsyncWithCancellation<,>), [parameters[0].ParameterType, method.ReturnType.GetGenericArguments()[0]]),
         };
         var closed = shape.MakeGenericType(typeArguments);
-        return (LoadedFunction)Activator.CreateInstance(closed, method, target)!;
+        return (LoadedFunction)Activator.CreateInstance(closed, method, target, allowlist)!;
     }
 
-    private sealed class NoArgument<TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class NoArgument<TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TResult> _function = method.CreateDelegate<Func<TResult>>(target);
 
         public override ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            new(ValueCodec.Encode(_function()));
+            new(ValueCodec.Encode(_function(), allowlist, "result"));
     }
 
-    private sealed class OneArgument<TArgument, TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class OneArgument<TArgument, TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TArgument, TResult> _function = method.CreateDelegate<Func<TArgument, TResult>>(target);
 
         public override ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            new(ValueCodec.Encode(_function(ValueCodec.Decode<TArgument>(argument.Span))));
+            new(ValueCodec.Encode(_function(ValueCodec.Decode<TArgument>(argument.Span, allowlist)), allowlist, "result"));
     }
 
-    private sealed class AsyncWithCancellation<TArgument, TResult>(MethodInfo method, object? target) : LoadedFunction
+    private sealed class AsyncWithCancellation<TArgument, TResult>(MethodInfo method, object? target, TypeAllowlist allowlist) : LoadedFunction
     {
         private readonly Func<TArgument, CancellationToken, Task<TResult>> _function =
             method.CreateDelegate<Func<TArgument, CancellationToken, Task<TResult>>>(target);
@@ -52,37 +54,6 @@ internal abstract class LoadedFunction
         public override bool TakesCancellation => true;
 
         public override async ValueTask<byte[]> RunAsync(ReadOnlyMemory<byte> argument, CancellationToken cancellationToken) =>
-            ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span), cancellationToken).ConfigureAwait(false));
-    }
-}
-
-/// <summary>
-/// The user's assemblies, loaded from the paths the coordinator names; their dependencies are found beside them.
-/// </summary>
-internal static class UserAssemblies
-{
-    private static readonly object Gate = new();
-    private static readonly HashSet<string> Directories = [];
-
-    static UserAssemblies() => AssemblyLoadContext.Default.Resolving += (context, name) =>
-    {
-        lock (Gate)
-        {
-            return Directories.Select(directory => Path.Combine(directory, name.Name + ".dll")).FirstOrDefault(File.Exists) is { } path
-                ? context.LoadFromAssemblyPath(path)
-                : null;
-        }
-    };
-
-    public static Assembly Load(string path, string name)
-    {
-        lock (Gate)
-        {
-            Directories.Add(Path.GetDirectoryName(path)!);
-        }
-
-        // An assembly already in the process (JobQueue itself, or one loaded for an earlier function) is reused.
-        return AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(loaded => !loaded.IsDynamic && loaded.GetName().Name == name)
-            ?? AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
+            ValueCodec.Encode(await _function(ValueCodec.Decode<TArgument>(argument.Span, allowlist), cancellationToken).ConfigureAwait(false), allowlist, "result");
     }
 }

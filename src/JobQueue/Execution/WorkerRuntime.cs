@@ -5,6 +5,8 @@ using System.Threading.Channels;
 using Google.Protobuf;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution.Serialization;
+using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Execution;
@@ -47,6 +49,17 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             return WorkerExit.BadSetup;
         }
 
+        FileCache files;
+        try
+        {
+            files = FileCache.ForNode(commandLine.LocalDirectory);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Cannot keep shipped code in the local directory ({Reason}); give the worker a writable --local-directory", exception.Message);
+            return WorkerExit.BadSetup;
+        }
+
         var (host, port) = ParseAddress(commandLine.Scheduler);
         var lastContact = Stopwatch.StartNew();
         using var parentGone = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -64,7 +77,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     await Handshake.ProveToCoordinatorAsync(frames, secret, parentGone.Token).ConfigureAwait(false);
                     lastContact.Restart();
                     logger.LogInformation("Connected to {Address} as {Name}", commandLine.Scheduler, commandLine.Name);
-                    var session = new Session(commandLine, frames, logger);
+                    var session = new Session(commandLine, frames, files, logger);
                     var ended = await session.RunAsync(parentGone.Token).ConfigureAwait(false);
                     if (ended is not null)
                     {
@@ -139,7 +152,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
     }
 
     /// <summary>One connection's worth of work. Returns how the worker ends, or null to reconnect.</summary>
-    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, ILogger logger)
+    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger)
     {
         private const int ResultsPerBatch = 512;
         private static readonly long BufferedWorkTicks = Stopwatch.Frequency / 500; // keep about 2 ms of work queued
@@ -149,7 +162,8 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private static readonly long BatchableTicks = Stopwatch.Frequency / 10_000;
 
         private readonly Channel<TaskSpec> _tasks = Channel.CreateUnbounded<TaskSpec>(new UnboundedChannelOptions { SingleWriter = true });
-        private readonly Dictionary<uint, Lazy<LoadedFunction>> _functions = [];
+        private readonly Dictionary<uint, Task<LoadedFunction>> _functions = [];
+        private readonly Dictionary<ByteString, PendingFile> _fetching = [];
         private readonly Dictionary<ulong, CancellationTokenSource> _running = [];
         private readonly HashSet<ulong> _cancelled = [];
         private readonly object _gate = new();
@@ -192,7 +206,14 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                             break;
                         case ToWorker.MessageOneofCase.Function:
                             var definition = message.Function;
-                            _functions[definition.Id] = new Lazy<LoadedFunction>(() => LoadedFunction.Load(definition));
+                            lock (_gate)
+                            {
+                                _functions[definition.Id] = Task.Run(() => LoadAsync(definition), ended.Token);
+                            }
+
+                            break;
+                        case ToWorker.MessageOneofCase.File:
+                            Receive(message.File);
                             break;
                         case ToWorker.MessageOneofCase.Tasks:
                             Interlocked.Add(ref _received, message.Tasks.Tasks.Count);
@@ -224,6 +245,17 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             {
                 _tasks.Writer.TryComplete();
                 await ended.CancelAsync().ConfigureAwait(false);
+                PendingFile[] unfinished;
+                lock (_gate)
+                {
+                    unfinished = [.. _fetching.Values];
+                }
+
+                foreach (var fetch in unfinished)
+                {
+                    EndFetch(fetch, new IOException("The connection to the coordinator ended during the transfer."));
+                }
+
                 await Task.WhenAll([writer, heartbeat ?? Task.CompletedTask, .. executors]).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
@@ -272,7 +304,13 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var function = _functions[task.Function].Value;
+                Task<LoadedFunction> loading;
+                lock (_gate)
+                {
+                    loading = _functions[task.Function];
+                }
+
+                var function = loading.IsCompletedSuccessfully ? loading.Result : await loading.ConfigureAwait(false);
                 if (function.TakesCancellation)
                 {
                     cancellation = CancellationTokenSource.CreateLinkedTokenSource(ended);
@@ -307,6 +345,98 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 }
 
                 cancellation?.Dispose();
+            }
+        }
+
+        /// <summary>Fetches the files the definition names that the node lacks, then loads the function from its code version.</summary>
+        private async Task<LoadedFunction> LoadAsync(FunctionDefinition definition)
+        {
+            var waits = new List<Task>();
+            var request = new FetchFiles();
+            lock (_gate)
+            {
+                var needed = definition.Assemblies.Concat(definition.NativeLibraries).Concat(definition.ExternalValues.Select(value => value.Content));
+                foreach (var file in needed.Where(file => !files.Contains(file)))
+                {
+                    if (!_fetching.TryGetValue(file.Sha256, out var fetch))
+                    {
+                        _fetching[file.Sha256] = fetch = new PendingFile(file);
+                        request.Sha256.Add(file.Sha256);
+                    }
+
+                    waits.Add(fetch.Arrived.Task);
+                }
+            }
+
+            if (request.Sha256.Count > 0)
+            {
+                logger.LogDebug("Fetching {Count} files for {Function}", request.Sha256.Count, definition.MethodName);
+                Post(new FromWorker { Fetch = request });
+            }
+
+            await Task.WhenAll(waits).ConfigureAwait(false);
+            try
+            {
+                return LoadedFunction.Load(definition, CodeLoadContext.For(definition, files), files);
+            }
+            catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
+            {
+                // Its tasks fail with this error; the log says once that the worker refused what it was sent.
+                logger.LogWarning("Refused function {Function}: {Reason}", definition.MethodName, exception.Message);
+                throw;
+            }
+        }
+
+        // Runs on the read loop, so one file's chunks arrive in order.
+        private void Receive(FileChunk chunk)
+        {
+            PendingFile? fetch;
+            lock (_gate)
+            {
+                fetch = _fetching.GetValueOrDefault(chunk.Sha256);
+            }
+
+            if (fetch is null)
+            {
+                throw new WireProtocolException("The coordinator sent a file this worker did not ask for.");
+            }
+
+            try
+            {
+                if (chunk.Error.Length > 0)
+                {
+                    throw new InvalidOperationException($"The coordinator could not send {fetch.File.Name}: {chunk.Error}");
+                }
+
+                fetch.Incoming ??= files.Receive(fetch.File);
+                fetch.Incoming.Append(chunk.Data.Span);
+                if (chunk.Last)
+                {
+                    fetch.Incoming.Complete();
+                    EndFetch(fetch, null);
+                }
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                EndFetch(fetch, exception);
+            }
+        }
+
+        private void EndFetch(PendingFile fetch, Exception? failure)
+        {
+            fetch.Incoming?.Dispose();
+            lock (_gate)
+            {
+                _fetching.Remove(fetch.File.Sha256);
+            }
+
+            if (failure is null)
+            {
+                fetch.Arrived.TrySetResult();
+            }
+            else
+            {
+                fetch.Arrived.TrySetException(failure);
             }
         }
 
@@ -428,6 +558,16 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
 
             _creditGranted += more;
             return (uint)more;
+        }
+
+        /// <summary>A file asked for and not yet complete.</summary>
+        private sealed class PendingFile(ShippedFile file)
+        {
+            public ShippedFile File { get; } = file;
+
+            public FileCache.IncomingFile? Incoming { get; set; }
+
+            public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 }

@@ -8,9 +8,7 @@ internal static class ClientProcess
 {
     public static Process Start(params string[] arguments)
     {
-        var output = AppContext.BaseDirectory.TrimEnd('/');
-        var (framework, configuration) = (Path.GetFileName(output), Path.GetFileName(Path.GetDirectoryName(output)!));
-        var clientDll = Path.GetFullPath(Path.Combine(output, "..", "..", "..", "..", "LocalClusterClient", "bin", configuration, framework, "LocalClusterClient.dll"));
+        var clientDll = BuiltPrograms.EntryAssembly("tests/LocalClusterClient", "LocalClusterClient");
         return Process.Start(new ProcessStartInfo(WorkerHostLocation.Dotnet, [clientDll, .. arguments])
         {
             RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false,

@@ -6,7 +6,8 @@ namespace JobQueue.Tests.Coordination;
 /// <summary>A WorkerHost started by hand, as a batch job would start it.</summary>
 internal static class WorkerHostProcess
 {
-    public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <remarks>The worker logs to stderr; <c>errorLines</c> receives each line.</remarks>
+    public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, Action<string>? errorLines = null)
     {
         var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false, RedirectStandardError = true };
         startInfo.ArgumentList.Add(WorkerHostLocation.EntryAssembly);
@@ -21,7 +22,13 @@ internal static class WorkerHostProcess
         }
 
         var process = Process.Start(startInfo)!;
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is not null)
+            {
+                errorLines?.Invoke(line.Data);
+            }
+        };
         process.BeginErrorReadLine();
         return process;
     }

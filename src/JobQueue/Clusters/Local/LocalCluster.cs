@@ -37,6 +37,7 @@ public sealed class LocalCluster : Cluster
         MemoryLimit = options.MemoryLimit is null
             ? new MemorySize(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / WorkerCount)
             : MemorySize.Parse(options.MemoryLimit, $"{nameof(LocalOptions)}.{nameof(LocalOptions.MemoryLimit)}");
+        LocalDirectory = options.LocalDirectory;
     }
 
     /// <summary>How many worker processes this cluster runs.</summary>
@@ -46,6 +47,11 @@ public sealed class LocalCluster : Cluster
     public int ThreadsPerWorker { get; }
 
     internal MemorySize MemoryLimit { get; }
+
+    internal string? LocalDirectory { get; }
+
+    /// <summary>The WorkerHost the workers run; tests point it at a copy that has never seen their code.</summary>
+    internal string WorkerEntryAssembly { get; init; } = WorkerHostLocation.EntryAssembly;
 
     /// <summary>Process ids of the running worker processes.</summary>
     public IReadOnlyList<int> WorkerProcessIds
@@ -103,12 +109,13 @@ public sealed class LocalCluster : Cluster
             Threads = ThreadsPerWorker,
             MemoryLimit = MemoryLimit,
             DeathTimeout = TimeSpan.FromSeconds(60),
+            LocalDirectory = LocalDirectory,
             SecretFile = coordinator.SecretPath,
             ParentProcessId = Environment.ProcessId,
             LogLevel = "Warning",
         };
         var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false };
-        startInfo.ArgumentList.Add(WorkerHostLocation.EntryAssembly);
+        startInfo.ArgumentList.Add(WorkerEntryAssembly);
         foreach (var argument in commandLine.ToArguments())
         {
             startInfo.ArgumentList.Add(argument);

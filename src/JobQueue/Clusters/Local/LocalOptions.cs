@@ -11,4 +11,10 @@ public sealed record LocalOptions : ClusterOptions
 
     /// <summary>Memory each worker may use, e.g. <c>"4GB"</c>. <value>The default is no limit.</value></summary>
     public string? MemoryLimit { get; init; }
+
+    /// <summary>
+    /// Scratch directory of the workers, where they also keep the code and values they were sent.
+    /// <value>The default is the system's temporary directory.</value>
+    /// </summary>
+    public string? LocalDirectory { get; init; }
 }

@@ -1,0 +1,9 @@
+using JobQueue.Coordination.Protocol;
+
+namespace JobQueue.Execution;
+
+/// <summary>A <see cref="Scattered{T}"/> of any type: what travels is its content's name.</summary>
+internal interface IScattered
+{
+    ShippedFile Content { get; }
+}

@@ -1,0 +1,62 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using JobQueue.Coordination.Protocol;
+
+namespace JobQueue.Execution.Shipping;
+
+/// <summary>
+/// One version of the user's code on a worker: the assemblies and native libraries a function definition names,
+/// loaded from the node's cache into a load context of their own, so two builds of an assembly never meet.
+/// JobQueue and the shared framework always come from the default context. Collectible, so the runtime can unload
+/// a version nothing refers to any more.
+/// </summary>
+internal sealed class CodeLoadContext : AssemblyLoadContext
+{
+    private static readonly Lock VersionsLock = new();
+    private static readonly Dictionary<string, CodeLoadContext> Versions = [];
+    private static readonly string JobQueueName = typeof(CodeLoadContext).Assembly.GetName().Name!;
+
+    private readonly Dictionary<string, string> _assemblyPaths;
+    private readonly Dictionary<string, string> _nativePaths;
+
+    private CodeLoadContext(string name, FunctionDefinition definition, FileCache cache)
+        : base(name, isCollectible: true)
+    {
+        _assemblyPaths = definition.Assemblies.Where(file => file.Name != JobQueueName)
+            .ToDictionary(file => file.Name, cache.PathOf, StringComparer.OrdinalIgnoreCase);
+        _nativePaths = definition.NativeLibraries.ToDictionary(file => file.Name, cache.PathOf, StringComparer.Ordinal);
+        UserAssemblies = definition.Assemblies.Select(file => LoadFromAssemblyName(new AssemblyName { Name = file.Name })).ToArray();
+    }
+
+    /// <summary>The assemblies the definition ships, the function's own first.</summary>
+    public IReadOnlyList<Assembly> UserAssemblies { get; }
+
+    /// <summary>The context of the definition's code version, made on first use; its files must be in the cache.</summary>
+    public static CodeLoadContext For(FunctionDefinition definition, FileCache cache)
+    {
+        var version = string.Join(",", definition.Assemblies.Concat(definition.NativeLibraries).Select(file => Convert.ToHexStringLower(file.Sha256.Span)));
+        lock (VersionsLock)
+        {
+            if (!Versions.TryGetValue(version, out var context))
+            {
+                var root = definition.Assemblies[0];
+                context = new CodeLoadContext($"{root.Name} {Convert.ToHexStringLower(root.Sha256.Span)[..12]}", definition, cache);
+                Versions[version] = context;
+            }
+
+            return context;
+        }
+    }
+
+    protected override Assembly? Load(AssemblyName assemblyName) =>
+        assemblyName.Name is { } name && _assemblyPaths.TryGetValue(name, out var path) ? LoadFromAssemblyPath(path) : null;
+
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+    {
+        // DllImport("e_sqlite3") means libe_sqlite3.so here; a package ships the file under its platform's name.
+        string[] candidates = [unmanagedDllName, $"lib{unmanagedDllName}.so", $"{unmanagedDllName}.so", $"lib{unmanagedDllName}.dylib", $"{unmanagedDllName}.dll"];
+        return candidates.Select(candidate => _nativePaths.GetValueOrDefault(candidate)).FirstOrDefault(path => path is not null) is { } found
+            ? LoadUnmanagedDllFromPath(found)
+            : IntPtr.Zero;
+    }
+}
