@@ -21,14 +21,7 @@ await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
 var connected = started.Elapsed;
 
 var futures = cluster.Map((int x) => Math.Sqrt(x) * Math.Sin(x), Enumerable.Range(0, Items));
-await AnsiConsole.Progress().StartAsync(async progress =>
-{
-    var bar = progress.AddTask($"Map of {Items:N0} tasks on {cluster.WorkerCount} local workers", maxValue: Items);
-    await foreach (var _ in cluster.AsCompleted(futures))
-    {
-        bar.Increment(1);
-    }
-});
+await ProgressDisplay.ShowAsync(futures); // a live bar in a terminal, plain lines in a log or notebook
 var results = await cluster.Gather(futures);
 
 AnsiConsole.MarkupLine($"[bold]Done:[/] {results.Length:N0} results, sum {results.Sum():F3}; workers connected after {connected.TotalSeconds:F2} s, all done after {started.Elapsed.TotalSeconds:F2} s.");

@@ -70,14 +70,17 @@ step "qmaster up"
 cfg=$(mktemp -d)
 trap 'rm -rf "$cfg"' EXIT
 
-# Root (uid 0) may submit: the default minimum uid/gid is 1000.
+# Root (uid 0) may submit: the default minimum uid/gid is 1000. Job shells are not login shells
+# (login_shells NONE), so a job does not run the submitting user's profile: on a machine whose
+# ~/.bashrc runs e.g. "pyenv init", every job would otherwise wait on that first.
 # (Each qconf call costs ~0.2 s, so each object is read once.)
 global_conf=$(qconf -sconf global)
-if ! grep -Eq '^min_uid +0$' <<<"$global_conf" || ! grep -Eq '^min_gid +0$' <<<"$global_conf"; then
+if ! grep -Eq '^min_uid +0$' <<<"$global_conf" || ! grep -Eq '^min_gid +0$' <<<"$global_conf" \
+    || ! grep -Eq '^login_shells +NONE$' <<<"$global_conf"; then
     # qconf -Mconf takes the configuration name from the file name.
-    sed -E 's/^(min_uid|min_gid)( +).*/\1\20/' <<<"$global_conf" >"$cfg/global"
+    sed -E -e 's/^(min_uid|min_gid)( +).*/\1\20/' -e 's/^(login_shells)( +).*/\1\2NONE/' <<<"$global_conf" >"$cfg/global"
     quiet qconf -Mconf "$cfg/global"
-    step "set min_uid/min_gid 0"
+    step "set min_uid/min_gid 0, login_shells NONE"
 fi
 
 # Schedule every second instead of every 15 s so test jobs start at once.

@@ -148,6 +148,8 @@ public abstract class Cluster : IAsyncDisposable
 
     /// <summary>Returns once <paramref name="count"/> workers are connected.</summary>
     /// <exception cref="TimeoutException">Fewer workers connected within <paramref name="timeout"/>.</exception>
+    /// <exception cref="WorkersDidNotStartException">On a batch system: a job ended before its workers connected.</exception>
+    /// <exception cref="BatchCommandException">On a batch system: a submission of <c>Scale</c> was refused.</exception>
     public async Task WaitForWorkersAsync(int count, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var coordinator = Coordinator;
@@ -159,7 +161,15 @@ public abstract class Cluster : IAsyncDisposable
 
         try
         {
-            await coordinator.WaitForWorkersAsync(count, deadline.Token).ConfigureAwait(false);
+            var connected = coordinator.WaitForWorkersAsync(count, deadline.Token);
+            var failed = WorkersCannotStart;
+            if (await Task.WhenAny(connected, failed).ConfigureAwait(false) == failed)
+            {
+                await deadline.CancelAsync().ConfigureAwait(false);
+                await failed.ConfigureAwait(false);
+            }
+
+            await connected.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -191,6 +201,7 @@ public abstract class Cluster : IAsyncDisposable
 
         // After the coordinator: no result arrives any more, and every one that did is stored.
         await _checkpoints.DisposeAsync().ConfigureAwait(false);
+        await ReleaseAsync().ConfigureAwait(false);
         _logging.Dispose();
         GC.SuppressFinalize(this);
     }
@@ -206,6 +217,12 @@ public abstract class Cluster : IAsyncDisposable
         coordinator.ShutDownWorkers("the cluster was disposed");
         return Task.CompletedTask;
     }
+
+    /// <summary>Releases what the cluster holds besides the coordinator, whether or not it started.</summary>
+    private protected virtual ValueTask ReleaseAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Faults when workers the cluster waits for will not come (a batch job failed before they connected); else never completes.</summary>
+    private protected virtual Task WorkersCannotStart => Task.Delay(Timeout.Infinite);
 
     /// <summary>What the user should know when workers do not come.</summary>
     private protected virtual string DescribeMissingWorkers() => "";

@@ -85,6 +85,19 @@ public abstract record JobQueueOptions : ClusterOptions
     /// <summary>Directory of the batch system's commands (sbatch, qsub, …). <value>The default is to find them on PATH.</value></summary>
     public string? CommandDirectory { get; init; }
 
+    /// <summary>
+    /// How often the cluster asks the batch system for the states of its jobs, with one <c>squeue</c>/<c>qstat</c> for
+    /// all of them. <value>The default is 5 seconds.</value>
+    /// </summary>
+    public TimeSpan? StatusInterval { get; init; }
+
+    /// <summary>
+    /// Run the batch system's commands on another machine through SSH, e.g. <c>new SshOptions { Host = "login1" }</c>.
+    /// Paths such as <see cref="LogDirectory"/> and <see cref="SharedTempDirectory"/> are then paths there, <c>~</c> being
+    /// the remote home. <value>The default runs them on this machine.</value>
+    /// </summary>
+    public SshOptions? Ssh { get; init; }
+
     /// <summary>Section of the configuration file to read. <value>The default is the batch system's own: <c>slurm</c>, <c>sge</c> or <c>pbs</c>.</value></summary>
     public string? ConfigName { get; init; }
 }

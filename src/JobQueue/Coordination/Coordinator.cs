@@ -88,6 +88,9 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
+    /// <summary>A worker registered (true) or its connection ended (false); raised outside the coordinator's lock.</summary>
+    public event Action<WorkerInfo, bool>? WorkerChanged;
+
     /// <summary>Gives the function an id, shared by every equal definition so workers load it once.</summary>
     public uint RegisterFunction(FunctionDefinition definition)
     {
@@ -163,6 +166,22 @@ internal sealed class Coordinator : IAsyncDisposable
             foreach (var session in _sessions)
             {
                 session.Send(new ToWorker { Shutdown = new Shutdown { Reason = reason } });
+            }
+        }
+    }
+
+    /// <summary>
+    /// Retires the workers of the batch jobs <paramref name="jobIds"/> gracefully: they get no more tasks, hand back
+    /// those not started (which go to other workers without counting as a failure), finish the running ones and exit.
+    /// </summary>
+    public void DrainWorkers(IReadOnlyCollection<string> jobIds)
+    {
+        lock (_gate)
+        {
+            foreach (var session in _sessions.Where(session => !session.Draining && jobIds.Contains(session.Registration.JobId)))
+            {
+                session.Draining = true;
+                session.Send(new ToWorker { Drain = new Drain() });
             }
         }
     }
@@ -439,7 +458,7 @@ internal sealed class Coordinator : IAsyncDisposable
             return;
         }
 
-        var ready = _sessions.Where(session => session.Credit > 0 && !session.Closed).ToList();
+        var ready = _sessions.Where(session => session.Credit > 0 && !session.Closed && !session.Draining).ToList();
         var batches = ready.ToDictionary(session => session, _ => new TaskBatch());
         for (var turn = _nextSession++; ready.Count > 0 && NextTask() is { } future; turn++)
         {
@@ -495,6 +514,7 @@ internal sealed class Coordinator : IAsyncDisposable
         }
 
         _logger.LogInformation("Worker {Worker} connected from {Host} ({Threads} threads)", session.Name, session.Registration.Host, session.Registration.Threads);
+        WorkerChanged?.Invoke(session.Describe(), true);
     }
 
     private void RemoveSession(WorkerSession session)
@@ -511,6 +531,13 @@ internal sealed class Coordinator : IAsyncDisposable
             foreach (var future in session.Assigned.Values)
             {
                 future.Worker = null;
+                if (session.Draining)
+                {
+                    // Sent before the drain reached the worker: not the task's fault.
+                    _retries.Enqueue(future);
+                    continue;
+                }
+
                 (future.LostWorkers ??= []).Add(session.Name);
                 if (future.LostWorkers.Count >= future.AllowedFailures)
                 {
@@ -531,6 +558,8 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             future.TrySetException(new WorkerLostException(future.LostWorkers!));
         }
+
+        WorkerChanged?.Invoke(session.Describe(), false);
     }
 
     private void SignalWorkersChanged()

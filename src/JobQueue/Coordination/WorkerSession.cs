@@ -38,6 +38,9 @@ internal sealed class WorkerSession
     public long ResidentMemory { get; set; }
     public bool Closed { get; set; }
 
+    /// <summary>Told to drain: it gets no more tasks, and what it held goes back to the queue when it leaves.</summary>
+    public bool Draining { get; set; }
+
     public long LastHeard { get; set; }
 
     public WorkerInfo Describe() => new(

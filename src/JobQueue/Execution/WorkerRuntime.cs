@@ -263,7 +263,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private static string BatchJobId()
         {
             string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
-            return Variable("SLURM_JOB_ID")
+            // An array task as squeue lists it (<array id>_<task>); its own SLURM_JOB_ID appears nowhere else.
+            return (Variable("SLURM_ARRAY_JOB_ID") is { } array && Variable("SLURM_ARRAY_TASK_ID") is { } arrayTask ? $"{array}_{arrayTask}" : null)
+                ?? Variable("SLURM_JOB_ID")
                 ?? (Variable("JOB_ID") is { } sge ? (Variable("SGE_TASK_ID") is { } task && task != "undefined" ? $"{sge}.{task}" : sge) : null)
                 ?? Variable("PBS_JOBID")
                 ?? "";

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using JobQueue.Jobs;
+using JobQueue.Submission;
 
 namespace JobQueue.JobScripts;
 
@@ -6,8 +8,9 @@ namespace JobQueue.JobScripts;
 internal sealed record JobResources(int Cores, int Processes, MemorySize Memory);
 
 /// <summary>
-/// What sets one batch system apart: its directive prefix, commands, time-limit syntax, job-id output and
-/// the values its template adds. Everything shared lives in <see cref="JobDefinition"/>.
+/// What sets one batch system apart: its directive prefix, commands, time-limit syntax, job-id output, status
+/// output, log file names and the values its template adds. Everything shared lives in <see cref="JobDefinition"/>
+/// and <see cref="JobQueueCluster"/>.
 /// </summary>
 internal abstract class BatchSystem
 {
@@ -37,6 +40,38 @@ internal abstract class BatchSystem
 
     /// <summary>Submit arguments for an array of <paramref name="count"/> jobs, starting at <see cref="FirstArrayTask"/>.</summary>
     public abstract IReadOnlyList<string> ArraySubmitArguments(int count);
+
+    /// <summary>The ids the tasks of a submitted array of <paramref name="count"/> jobs are listed under.</summary>
+    public abstract IReadOnlyList<string> ArrayTaskIds(SubmittedJobId array, int count);
+
+    /// <summary>
+    /// Null when the submit command reads the script from standard input; else the arguments that go before the
+    /// script's path when it must be a file, submitted from the log directory (the Torque-style <c>qsub</c> reads no
+    /// standard input and writes <c>&lt;name&gt;.o&lt;id&gt;</c> into the directory it runs in).
+    /// </summary>
+    public virtual IReadOnlyList<string>? ScriptFileArguments(string jobName) => null;
+
+    /// <summary>The command that lists the states of the jobs, e.g. <c>squeue</c>.</summary>
+    public abstract string StatusCommand { get; }
+
+    /// <summary>Arguments of <see cref="StatusCommand"/> that list <paramref name="ids"/> (and maybe other jobs of <paramref name="jobName"/>).</summary>
+    public abstract IReadOnlyList<string> StatusArguments(IReadOnlyCollection<string> ids, string jobName);
+
+    /// <summary>Whether <see cref="StatusCommand"/> lists ended jobs for a while, so that a job it forgot unseen was lost.</summary>
+    public virtual bool ListsEndedJobs => false;
+
+    /// <summary>The jobs in <see cref="StatusCommand"/>'s output; jobs it no longer knows are simply absent.</summary>
+    /// <exception cref="FormatException">The output is not what this system prints.</exception>
+    public abstract IReadOnlyList<JobStatus> ParseStatus(CommandResult result);
+
+    /// <summary>The command that cancels jobs given as arguments, e.g. <c>scancel</c>.</summary>
+    public abstract string CancelCommand { get; }
+
+    /// <summary>Finds the lines in which <see cref="CancelCommand"/> says a job is already gone, which cancelling ignores.</summary>
+    public abstract Regex GoneJobMessage { get; }
+
+    /// <summary>Standard output and error files of a job whose log id is <paramref name="logId"/>; null where one goes to the other.</summary>
+    public abstract (string Output, string? Error) LogFiles(string logDirectory, string jobName, string logId);
 
     public string TemplateResourceName => $"JobQueue.Templates.{ConfigSection}.sh.hbs";
 

@@ -25,7 +25,7 @@ internal sealed class JobDefinition
     private readonly string? _localDirectory;
     private readonly string? _interface;
 
-    private JobDefinition(JobQueueOptions options, BatchSystem system)
+    private JobDefinition(JobQueueOptions options, BatchSystem system, string home)
     {
         var optionsType = options.GetType().Name;
         string Option(string name) => $"{optionsType}.{name}";
@@ -68,13 +68,14 @@ internal sealed class JobDefinition
 
         LogDirectory = options.LogDirectory switch
         {
-            null => Path.Combine(HomeDirectory, ".jobqueue", "logs", JobName),
+            null => $"{home}/.jobqueue/logs/{JobName}",
             "" => null,
-            var directory => ExpandHome(directory).TrimEnd('/'),
+            var directory => ExpandHome(directory, home).TrimEnd('/'),
         };
-        SecretFile = Path.Combine(ExpandHome(options.SharedTempDirectory ?? "~/.jobqueue"), "secrets", $"{Id}.secret");
+        ScriptDirectory = LogDirectory ?? $"{home}/.jobqueue/scripts";
+        SecretFile = $"{ExpandHome(options.SharedTempDirectory ?? "~/.jobqueue", home).TrimEnd('/')}/secrets/{Id}.secret";
         CustomJobIdPattern = options.JobIdPattern is null ? null : CompileJobIdPattern(options.JobIdPattern, optionsType);
-        CommandDirectory = options.CommandDirectory is null ? null : ExpandHome(options.CommandDirectory);
+        CommandDirectory = options.CommandDirectory is null ? null : ExpandHome(options.CommandDirectory, home);
         JobArrays = options.JobArrays ?? false;
         _workerCommand = options.WorkerCommand ?? DefaultWorkerCommand();
         _workerExtraArgs = options.WorkerExtraArgs ?? [];
@@ -116,6 +117,9 @@ internal sealed class JobDefinition
     public Walltime Walltime { get; }
     public TimeSpan DeathTimeout { get; }
     public string? LogDirectory { get; }
+
+    /// <summary>Where job scripts are written for a batch system that submits files (<see cref="BatchSystem.ScriptFileArguments"/>).</summary>
+    public string ScriptDirectory { get; }
     public string SecretFile { get; }
     public Regex? CustomJobIdPattern { get; }
     public string? CommandDirectory { get; }
@@ -123,9 +127,12 @@ internal sealed class JobDefinition
 
     internal static string HomeDirectory => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
-    /// <summary>Resolves <paramref name="options"/> (already merged with the configuration) for <paramref name="system"/>.</summary>
+    /// <summary>
+    /// Resolves <paramref name="options"/> (already merged with the configuration) for <paramref name="system"/>; <c>~</c> in
+    /// the paths jobs see is <paramref name="home"/>, by default this user's home (over SSH, the remote user's).
+    /// </summary>
     /// <exception cref="ArgumentException">An option is missing or invalid; the message names it and shows an accepted value.</exception>
-    public static JobDefinition Resolve(JobQueueOptions options, BatchSystem system) => new(options, system);
+    public static JobDefinition Resolve(JobQueueOptions options, BatchSystem system, string? home = null) => new(options, system, home ?? HomeDirectory);
 
     /// <summary>dask's default: all cores up to 4, else the smallest factor of the cores not below their square root.</summary>
     public static int DefaultProcesses(int cores) =>
@@ -163,9 +170,9 @@ internal sealed class JobDefinition
         return _template.Render(values, _templateSource);
     }
 
-    internal static string ExpandHome(string path) =>
-        path == "~" ? HomeDirectory
-        : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(HomeDirectory, path[2..])
+    internal static string ExpandHome(string path, string? home = null) =>
+        path == "~" ? home ?? HomeDirectory
+        : path.StartsWith("~/", StringComparison.Ordinal) ? $"{(home ?? HomeDirectory).TrimEnd('/')}/{path[2..]}"
         : path;
 
     private static ArgumentException Required(string optionsType, string option, string example, string configExample, BatchSystem system) =>

@@ -1,57 +1,77 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using System.Text;
 
 namespace JobQueue.Submission;
 
 /// <summary>Runs commands on this machine, from <see cref="JobQueueOptions.CommandDirectory"/> or else from PATH.</summary>
 internal sealed class LocalCommandRunner(string? commandDirectory) : ICommandRunner
 {
-    public async Task<CommandResult> RunAsync(string command, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken)
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public string Where => "this machine";
+
+    public Task<CommandResult> RunAsync(string command, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken, string? workingDirectory = null)
     {
-        var commandLine = CommandResult.Describe(command, arguments);
-        var startInfo = new ProcessStartInfo(commandDirectory is null ? command : Path.Combine(commandDirectory, command))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
+        var where = commandDirectory is null ? "on PATH" : $"in {commandDirectory} (CommandDirectory)";
+        return ProcessRunner.RunAsync(
+            commandDirectory is null ? command : Path.Combine(commandDirectory, command), arguments, CommandResult.Describe(command, arguments),
+            standardInput, workingDirectory,
+            $"{command} could not be started: it was not found {where} or is not executable. Is the batch system's client installed here?",
+            cancellationToken);
+    }
 
-        using var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception exception)
-        {
-            var where = commandDirectory is null ? "on PATH" : $"in {commandDirectory} (CommandDirectory)";
-            throw new BatchCommandException(
-                $"{command} could not be started: it was not found {where} or is not executable. Is the batch system's client installed here? ({exception.Message})",
-                commandLine, null, "", "", exception);
-        }
+    public Task<string> HomeDirectoryAsync(CancellationToken cancellationToken) => Task.FromResult(JobScripts.JobDefinition.HomeDirectory);
 
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
+    public async Task WriteFileAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (OperatingSystem.IsWindows())
         {
-            if (standardInput is not null)
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            if (!Directory.Exists(directory))
             {
-                await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
+                Directory.CreateDirectory(directory, OwnerOnly | UnixFileMode.UserExecute);
             }
 
-            process.StandardInput.Close();
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
+            options.UnixCreateMode = OwnerOnly;
         }
 
-        return new CommandResult(commandLine, process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        await using (var file = new FileStream(temporary, options))
+        {
+            await file.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
+
+    public Task CreateDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(path);
+        return Task.CompletedTask;
+    }
+
+    public async Task<string?> ReadTailAsync(string path, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        file.Seek(Math.Max(0, file.Length - maxBytes), SeekOrigin.Begin);
+        using var reader = new StreamReader(file, Encoding.UTF8);
+        return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task DeleteFileAsync(string path, CancellationToken cancellationToken)
+    {
+        File.Delete(path);
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -34,7 +34,7 @@ public sealed class ResumeAfterKillTests(ITestOutputHelper output)
     private async Task KillHalfWayThenResumeAsync(string checkpoint, Func<long> storedResults)
     {
         using var firstRun = new ExecutionLog();
-        using (var client = ClientProgram.Start("checkpoint", checkpoint, firstRun.Directory, $"{Items}"))
+        using (var client = ClientProcess.Start("checkpoint", checkpoint, firstRun.Directory, $"{Items}"))
         {
             await Eventually.HoldsAsync(() => storedResults() >= Items / 2 || client.HasExited, TimeSpan.FromSeconds(120), "half of the results stored");
             client.Kill(entireProcessTree: true);
@@ -46,7 +46,7 @@ public sealed class ResumeAfterKillTests(ITestOutputHelper output)
         Assert.InRange(storedAtKill, Items / 2, Items - 1);
 
         using var secondRun = new ExecutionLog();
-        using var rerun = ClientProgram.Start("checkpoint", checkpoint, secondRun.Directory, $"{Items}");
+        using var rerun = ClientProcess.Start("checkpoint", checkpoint, secondRun.Directory, $"{Items}");
         var printed = await rerun.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
         await rerun.WaitForExitAsync();
         Assert.Equal(0, rerun.ExitCode);

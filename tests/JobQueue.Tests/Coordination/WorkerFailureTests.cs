@@ -60,7 +60,7 @@ public sealed class WorkerFailureTests
     [Fact]
     public async Task Killing_the_client_process_leaves_no_LocalCluster_worker_behind()
     {
-        using var client = ClientProgram.Start();
+        using var client = ClientProcess.Start();
         var line = await client.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
         var workers = line!.Split(' ').Select(int.Parse).ToArray();
         Assert.Equal(2, workers.Length);

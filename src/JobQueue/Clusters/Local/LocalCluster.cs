@@ -65,6 +65,15 @@ public sealed class LocalCluster : Cluster
         }
     }
 
+    /// <summary>One line: <c>LocalCluster(analysis, tcp://127.0.0.1:40123): 2 of 2 workers, 2 threads, 16 GB</c>.</summary>
+    public override string ToString()
+    {
+        var workers = Workers;
+        return string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"LocalCluster({Name}, {Address ?? "not started"}): {workers.Count} of {WorkerCount} workers, {workers.Sum(worker => worker.Threads)} threads, {workers.Sum(worker => worker.MemoryLimit) / 1e9:0.#} GB");
+    }
+
     private protected override void OnCoordinatorStarted(Coordinator coordinator)
     {
         WorkerHostLocation.EnsureExists();

@@ -25,7 +25,7 @@ internal sealed class CodeLoadContext : AssemblyLoadContext
         _assemblyPaths = definition.Assemblies.Where(file => file.Name != JobQueueName)
             .ToDictionary(file => file.Name, cache.PathOf, StringComparer.OrdinalIgnoreCase);
         _nativePaths = definition.NativeLibraries.ToDictionary(file => file.Name, cache.PathOf, StringComparer.Ordinal);
-        UserAssemblies = definition.Assemblies.Select(file => LoadFromAssemblyName(new AssemblyName(file.Name))).ToArray();
+        UserAssemblies = definition.Assemblies.Select(file => LoadFromAssemblyName(new AssemblyName { Name = file.Name })).ToArray();
     }
 
     /// <summary>The assemblies the definition ships, the function's own first.</summary>

@@ -14,7 +14,7 @@ internal sealed record CodeManifest(IReadOnlyList<ShippedFile> Assemblies, IRead
 {
     private static readonly ConditionalWeakTable<Assembly, CodeManifest> Manifests = [];
 
-    /// <exception cref="ArgumentException">The assembly exists only in memory and was not registered with its image.</exception>
+    /// <exception cref="ArgumentException">An assembly exists only in memory and was not registered with its image.</exception>
     public static CodeManifest For(Assembly root) => Manifests.GetValue(root, Build);
 
     private static CodeManifest Build(Assembly root)
@@ -22,7 +22,7 @@ internal sealed record CodeManifest(IReadOnlyList<ShippedFile> Assemblies, IRead
         var referenced = UsedAssemblies(root);
         var packages = PackageAssets.For(root, referenced.Skip(1).ToArray());
         var names = referenced.Select(assembly => assembly.GetName().Name!).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var assemblies = referenced.Select(assembly => ShippedFiles.AddFile(LocationOf(assembly), assembly.GetName().Name!))
+        var assemblies = referenced.Select(Ship)
             .Concat(packages.Assemblies
                 .Where(path => names.Add(Path.GetFileNameWithoutExtension(path)))
                 .Select(path => ShippedFiles.AddFile(path, Path.GetFileNameWithoutExtension(path))));
@@ -52,12 +52,13 @@ internal sealed record CodeManifest(IReadOnlyList<ShippedFile> Assemblies, IRead
         return used;
     }
 
-    // A reference that does not resolve here is one the code does not reach on this machine either.
+    // A reference that does not resolve here is one the code does not reach on this machine either. Script cells
+    // are found among the context's assemblies: they were loaded from bytes and cannot be loaded by name.
     private static Assembly? TryLoad(AssemblyLoadContext context, AssemblyName reference)
     {
         try
         {
-            return context.LoadFromAssemblyName(reference);
+            return context.Assemblies.FirstOrDefault(loaded => loaded.GetName().Name == reference.Name) ?? context.LoadFromAssemblyName(reference);
         }
         catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
         {
@@ -68,9 +69,11 @@ internal sealed record CodeManifest(IReadOnlyList<ShippedFile> Assemblies, IRead
     private static bool NeedsShipping(Assembly assembly) =>
         !assembly.IsDynamic && assembly != typeof(CodeManifest).Assembly && !FrameworkAssemblies.IsSharedFramework(assembly);
 
-    private static string LocationOf(Assembly assembly) =>
-        assembly is { IsDynamic: false, Location.Length: > 0 }
-            ? assembly.Location
-            : throw new ArgumentException(
-                $"{assembly.GetName().Name} exists only in memory (dynamic, Reflection.Emit or loaded from bytes), so workers cannot load it; put the function in a compiled assembly.");
+    private static ShippedFile Ship(Assembly assembly)
+    {
+        var name = assembly.GetName();
+        return assembly is { IsDynamic: false, Location.Length: > 0 } ? ShippedFiles.AddFile(assembly.Location, name.Name!)
+            : InMemoryAssemblies.ImageOf(name) is { } image ? ShippedFiles.AddContent(name.Name!, image)
+            : throw new ArgumentException(InMemoryAssemblies.WhyNotShippable(assembly));
+    }
 }

@@ -1,0 +1,177 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using JobQueue.JobScripts;
+
+namespace JobQueue.Submission;
+
+/// <summary>
+/// Runs commands on a remote host through the system's <c>ssh</c>. The first command opens a master connection
+/// (ControlMaster) whose socket lives in a private directory; every later command reuses it. Remote commands are
+/// single shell lines built from quoted words; file contents always travel on standard input.
+/// </summary>
+internal sealed partial class SshCommandRunner : ICommandRunner
+{
+    private const int MissingFileExit = 44;
+    private static readonly TimeSpan MasterLinger = TimeSpan.FromSeconds(60);
+
+    private readonly SshOptions _options;
+    private readonly string? _commandDirectory;
+    private readonly string _controlDirectory;
+    private readonly IReadOnlyList<string> _sshArguments;
+    private readonly SemaphoreSlim _firstConnection = new(1, 1);
+    private bool _connected;
+    private string? _home;
+
+    public SshCommandRunner(SshOptions options, string? commandDirectory)
+    {
+        _options = options;
+        _commandDirectory = commandDirectory;
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Submitting over SSH needs OpenSSH connection sharing (ControlMaster), which Windows' ssh lacks; run from Linux or macOS, or on the login node itself.");
+        }
+
+        _controlDirectory = Path.Combine(Path.GetTempPath(), $"jobqueue-ssh-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
+        Directory.CreateDirectory(_controlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        List<string> arguments =
+        [
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=20",
+            "-o", "ServerAliveInterval=15",
+            "-o", "ControlMaster=auto",
+            "-o", $"ControlPath={Path.Combine(_controlDirectory, "%C")}",
+            "-o", $"ControlPersist={(int)MasterLinger.TotalSeconds}",
+        ];
+        if (options.User is { } user)
+        {
+            arguments.AddRange(["-l", user]);
+        }
+
+        if (options.Port is { } port)
+        {
+            arguments.AddRange(["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        if (options.IdentityFile is { } identity)
+        {
+            arguments.AddRange(["-i", JobDefinition.ExpandHome(identity), "-o", "IdentitiesOnly=yes"]);
+        }
+
+        arguments.AddRange(options.ExtraArgs ?? []);
+        _sshArguments = arguments;
+    }
+
+    public string Where => _options.Destination;
+
+    public async Task<CommandResult> RunAsync(string command, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken, string? workingDirectory = null)
+    {
+        var program = _commandDirectory is null ? command : $"{_commandDirectory.TrimEnd('/')}/{command}";
+        var line = ShellWords.Join([program, .. arguments]);
+        var result = await RunRemoteAsync(workingDirectory is null ? line : $"cd {ShellWords.Quote(workingDirectory)} && {line}", standardInput, cancellationToken).ConfigureAwait(false);
+        return result with { CommandLine = $"{CommandResult.Describe(command, arguments)} (on {Where})" };
+    }
+
+    public async Task<string> HomeDirectoryAsync(CancellationToken cancellationToken)
+    {
+        if (_home is null)
+        {
+            var result = (await RunShellAsync("printf '%s' \"$HOME\"", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            _home = result.StandardOutput.Trim() is { Length: > 0 } home
+                ? home
+                : throw new BatchCommandException($"{Where} did not say what its home directory is ($HOME is empty).", result.CommandLine, result.ExitCode, result.StandardOutput, result.StandardError);
+        }
+
+        return _home;
+    }
+
+    public async Task WriteFileAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var file = ShellWords.Quote(path);
+        var temporary = ShellWords.Quote($"{path}.tmp");
+        var directory = ShellWords.Quote(path[..Math.Max(path.LastIndexOf('/'), 1)]);
+        (await RunRemoteAsync($"umask 077 && mkdir -p {directory} && cat > {temporary} && mv -f {temporary} {file}", content, cancellationToken).ConfigureAwait(false))
+            .EnsureSuccess();
+    }
+
+    public async Task CreateDirectoryAsync(string path, CancellationToken cancellationToken) =>
+        (await RunShellAsync($"mkdir -p {ShellWords.Quote(path)}", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+
+    /// <summary>Runs one remote shell line built from quoted words.</summary>
+    public Task<CommandResult> RunShellAsync(string remoteCommand, CancellationToken cancellationToken) =>
+        RunRemoteAsync(remoteCommand, null, cancellationToken);
+
+    public async Task<string?> ReadTailAsync(string path, int maxBytes, CancellationToken cancellationToken)
+    {
+        var file = ShellWords.Quote(path);
+        var result = await RunRemoteAsync($"if [ -f {file} ]; then tail -c {maxBytes} {file}; else exit {MissingFileExit}; fi", null, cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == MissingFileExit ? null : result.EnsureSuccess().StandardOutput;
+    }
+
+    public async Task DeleteFileAsync(string path, CancellationToken cancellationToken) =>
+        (await RunShellAsync($"rm -f {ShellWords.Quote(path)}", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+
+    /// <summary>Runs <paramref name="remoteCommand"/> with <paramref name="writeInput"/> writing its (binary) standard input.</summary>
+    public Task<CommandResult> RunWithInputAsync(string remoteCommand, Func<Stream, CancellationToken, Task> writeInput, CancellationToken cancellationToken) =>
+        RunRemoteAsync(remoteCommand, null, cancellationToken, writeInput);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connected)
+        {
+            // Closes the master connection now rather than after ControlPersist.
+            await ProcessRunner.RunAsync("ssh", [.. _sshArguments, "-O", "exit", _options.Host!], "ssh -O exit", null, null, "ssh could not be started", CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+
+        Directory.Delete(_controlDirectory, recursive: true);
+        _firstConnection.Dispose();
+    }
+
+    private async Task<CommandResult> RunRemoteAsync(string remoteCommand, string? standardInput, CancellationToken cancellationToken, Func<Stream, CancellationToken, Task>? writeInput = null)
+    {
+        // The first command opens the master; commands started while it authenticates would each open their own connection.
+        var first = !_connected;
+        if (first)
+        {
+            await _firstConnection.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var result = await ProcessRunner.RunAsync(
+                "ssh", [.. _sshArguments, "--", _options.Host!, remoteCommand], $"ssh {Where} {remoteCommand}", standardInput, null,
+                "ssh could not be started: is the OpenSSH client installed and on PATH?", cancellationToken, writeInput).ConfigureAwait(false);
+            if (result.ExitCode == 255)
+            {
+                throw ConnectionFailure(result);
+            }
+
+            _connected = true;
+            return result;
+        }
+        finally
+        {
+            if (first)
+            {
+                _firstConnection.Release();
+            }
+        }
+    }
+
+    private BatchCommandException ConnectionFailure(CommandResult result)
+    {
+        var said = result.StandardError.Trim();
+        var why = HostKeyProblem().IsMatch(said)
+            ? $"the host key of {_options.Host} is unknown or has changed ({said}). Check the key fingerprint and add it to known_hosts (e.g. ssh-keyscan, or one interactive ssh login), or point -o UserKnownHostsFile in SshOptions.ExtraArgs at a file that has it."
+            : AuthenticationProblem().IsMatch(said)
+                ? $"the login was refused ({said}). Check SshOptions.User and SshOptions.IdentityFile, that the key is in ~/.ssh/authorized_keys there, and that it needs no passphrase (or is in ssh-agent): ssh runs with BatchMode=yes and cannot ask."
+                : $"ssh could not connect or the connection broke ({(said.Length > 0 ? said : "it printed nothing")}).";
+        return new BatchCommandException($"ssh to {Where} failed: {why}", result.CommandLine, result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    [GeneratedRegex(@"Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No (?:\w+ )?host key is known", RegexOptions.IgnoreCase)]
+    private static partial Regex HostKeyProblem();
+
+    [GeneratedRegex(@"Permission denied|Too many authentication failures|no mutual signature", RegexOptions.IgnoreCase)]
+    private static partial Regex AuthenticationProblem();
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using static JobQueue.Tests.BatchSystems.TestClusterFactory;
+
+namespace JobQueue.Tests.BatchSystems;
+
+/// <summary>Submission through the loopback sshd: what goes wrong must say what to fix.</summary>
+[Collection(BatchSystemCollection.Name)]
+public sealed class SshTests
+{
+    [Theory, OnSlurmOverSsh]
+    public async Task A_key_the_host_does_not_accept_is_a_clear_login_error(TestBatchSystem system)
+    {
+        var directory = Directory.CreateTempSubdirectory("jobqueue-key-");
+        var key = Path.Combine(directory.FullName, "id_ed25519");
+        using (var keygen = Process.Start("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])!)
+        {
+            await keygen.WaitForExitAsync();
+        }
+
+        await using var cluster = Create(system, options => options with { Ssh = Ssh() with { IdentityFile = key } });
+
+        var error = await Assert.ThrowsAsync<BatchCommandException>(() => cluster.ScaleAsync(1));
+
+        Assert.StartsWith($"ssh to {LocalBatchSystems.Fact("SSH_USER")}@{LocalBatchSystems.Fact("SSH_HOST")}:{LocalBatchSystems.Fact("SSH_PORT")} failed: the login was refused", error.Message);
+        Assert.Contains("Permission denied", error.StandardError);
+        Assert.Equal(255, error.ExitCode);
+        Assert.Empty(cluster.Jobs);
+        directory.Delete(recursive: true);
+    }
+
+    [Theory, OnSlurmOverSsh]
+    public async Task An_unknown_host_key_is_refused_with_strict_checking_and_says_so(TestBatchSystem system)
+    {
+        var knownHosts = Path.GetTempFileName();
+        await using var cluster = Create(system, options => options with
+        {
+            Ssh = Ssh() with { ExtraArgs = ["-o", $"UserKnownHostsFile={knownHosts}", "-o", "StrictHostKeyChecking=yes"] },
+        });
+
+        var error = await Assert.ThrowsAsync<BatchCommandException>(() => cluster.ScaleAsync(1));
+
+        Assert.Contains("failed: the host key of 127.0.0.1 is unknown or has changed", error.Message);
+        Assert.Contains("Host key verification failed", error.StandardError);
+        Assert.Equal(0, new FileInfo(knownHosts).Length);
+        File.Delete(knownHosts);
+    }
+
+    [Theory, OnSlurmOverSsh]
+    public async Task The_secret_file_is_written_private_on_the_remote_side_and_removed_with_the_cluster(TestBatchSystem system)
+    {
+        await using var cluster = Create(system);
+        await cluster.ScaleAsync(1);
+        var secret = cluster.Definition.SecretFile;
+        var ids = cluster.Jobs.Select(job => job.Id).ToArray();
+
+        Assert.StartsWith("/home/", secret);
+        Assert.Equal($"600 {LocalBatchSystems.Fact("SSH_USER")}", (await RunAsync("stat", [], "-c", "%a %U", secret)).Trim());
+        var text = File.ReadAllText(secret).Trim();
+        Assert.Equal(64, text.Length);
+        Assert.DoesNotContain(text, cluster.JobScript());
+
+        await cluster.DisposeAsync();
+
+        Assert.False(File.Exists(secret));
+        await AssertBatchSystemListsNoneAsync(system, ids);
+    }
+}
