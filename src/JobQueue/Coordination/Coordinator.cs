@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -16,6 +17,10 @@ namespace JobQueue.Coordination;
 internal sealed class Coordinator : IAsyncDisposable
 {
     private const int MaxTasksPerBatch = 4096;
+
+    // Bounds a frame of tasks and a partition by argument bytes, far below FrameStream.MaxFrameSize.
+    private const int MaxBatchBytes = 16 << 20;
+    private const int MaxPartitionBytes = 1 << 20;
     private const int FileChunkSize = 1 << 20;
 
     private readonly CoordinatorSettings _settings;
@@ -31,6 +36,7 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly ClusterSecret _secret;
     private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _nextTaskId;
+    private long _nextMapNumber;
     private long _fileBytesSent;
     private int _nextSession;
     private Task _acceptLoop = Task.CompletedTask;
@@ -105,18 +111,40 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues tasks in order and sends them to workers with credit.</summary>
-    public void Submit(IReadOnlyList<(Future Future, byte[] Argument)> tasks, uint functionId, int allowedFailures)
+    /// <summary>
+    /// Numbers a new map of <paramref name="count"/> items and reserves its task ids; <see cref="Submit"/> then queues its
+    /// items. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements.
+    /// </summary>
+    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
+    {
+        lock (_gate)
+        {
+            var map = new MapState(_nextMapNumber++, _nextTaskId, functionId, allowedFailures, batchSize);
+            _nextTaskId += (ulong)count;
+            map.Statistics.EstimatedPartitionSize = () =>
+            {
+                lock (_gate)
+                {
+                    return map.Sizer.Estimate;
+                }
+            };
+            return map;
+        }
+    }
+
+    /// <summary>Queues consecutive items of <paramref name="map"/>, from <paramref name="firstIndex"/> on, and sends them to workers with credit.</summary>
+    public void Submit(MapState map, int firstIndex, IReadOnlyList<(Future Future, byte[] Argument)> items)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-            foreach (var (future, argument) in tasks)
+            for (var i = 0; i < items.Count; i++)
             {
-                future.Bind(this, _nextTaskId++, functionId, argument, allowedFailures);
-                _queue.Enqueue(future);
+                items[i].Future.Bind(this, map, firstIndex + i, items[i].Argument);
+                _queue.Enqueue(items[i].Future);
             }
 
+            map.Undispatched += items.Count;
             DispatchLocked();
         }
     }
@@ -184,7 +212,7 @@ internal sealed class Coordinator : IAsyncDisposable
                 session.Abort();
             }
 
-            unfinished = [.. _retries, .. _queue, .. _sessions.SelectMany(session => session.Assigned.Values)];
+            unfinished = [.. _retries, .. _queue, .. _sessions.SelectMany(session => session.Assigned.Values).SelectMany(partition => partition.Items)];
             _retries.Clear();
             _queue.Clear();
         }
@@ -282,7 +310,7 @@ internal sealed class Coordinator : IAsyncDisposable
                 session = new WorkerSession(socket, frames, first.Register);
             }
 
-            session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds } });
+            session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
             AddSession(session);
             using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             var writer = session.WriteLoopAsync(connection.Token);
@@ -330,7 +358,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
     private async Task ReadLoopAsync(WorkerSession session)
     {
-        var completed = new List<(Future Future, TaskResult Result)>();
+        var completed = new List<(Future[] Items, TaskResult Result)>();
         while (await session.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } message)
         {
             session.LastHeard = Environment.TickCount64;
@@ -338,9 +366,9 @@ internal sealed class Coordinator : IAsyncDisposable
             {
                 case FromWorker.MessageOneofCase.Results:
                     TakeResults(session, message.Results, completed);
-                    foreach (var (future, result) in completed)
+                    foreach (var (items, result) in completed)
                     {
-                        Complete(future, result);
+                        Complete(items, result);
                     }
 
                     completed.Clear();
@@ -386,27 +414,42 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    private void TakeResults(WorkerSession session, ResultBatch batch, List<(Future, TaskResult)> completed)
+    private void TakeResults(WorkerSession session, ResultBatch batch, List<(Future[], TaskResult)> completed)
     {
+        var now = Stopwatch.GetTimestamp();
         lock (_gate)
         {
             foreach (var result in batch.Results)
             {
-                // Only the worker that holds a task may finish it: no late or doubled result gets through.
-                if (!session.Assigned.Remove(result.Id, out var future))
+                // Only the worker that holds a partition may finish it: no late or doubled result gets through.
+                if (!session.Assigned.Remove(result.Id, out var partition))
                 {
                     continue;
                 }
 
-                future.Worker = null;
-                if (result.OutcomeCase == TaskResult.OutcomeOneofCase.Returned)
+                var reported = Math.Min(result.ValueEnds.Count, partition.Items.Length);
+                for (var i = 0; i < partition.Items.Length; i++)
                 {
-                    _retries.Enqueue(future);
+                    partition.Items[i].Worker = null;
+                    if (i >= reported)
+                    {
+                        // Handed back unstarted (drain): they go elsewhere, in order.
+                        _retries.Enqueue(partition.Items[i]);
+                        partition.Map.Undispatched++;
+                    }
+                }
+
+                if (reported == 0)
+                {
                     continue;
                 }
 
-                session.TasksDone++;
-                completed.Add((future, result));
+                var compute = TimeSpan.FromTicks((long)(result.ComputeNanoseconds / 100));
+                partition.Map.Sizer.Observe(reported, compute.TotalSeconds);
+                partition.Map.Statistics.AddPartition(
+                    reported, compute, TimeSpan.FromTicks((long)(result.QueuedNanoseconds / 100)), Stopwatch.GetElapsedTime(partition.DispatchedAt, now));
+                session.TasksDone += reported;
+                completed.Add((partition.Items, result));
             }
 
             session.Credit += (int)batch.Credit;
@@ -414,24 +457,35 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    private static void Complete(Future future, TaskResult result)
+    /// <summary>Completes each reported item of a partition with its own value, error or cancellation.</summary>
+    private static void Complete(Future[] items, TaskResult result)
     {
-        switch (result.OutcomeCase)
+        var values = result.Values.Span;
+        var (start, error, cancelled) = (0, 0, 0);
+        for (var i = 0; i < result.ValueEnds.Count && i < items.Length; i++)
         {
-            case TaskResult.OutcomeOneofCase.Value:
-                future.TrySetResult(result.Value.Span);
-                break;
-            case TaskResult.OutcomeOneofCase.Error:
-                future.TrySetException(new RemoteTaskException(result.Error.Type, result.Error.Message, result.Error.StackTrace));
-                break;
-            default:
-                future.TrySetCancelled();
-                break;
+            var end = (int)result.ValueEnds[i];
+            if (error < result.Errors.Count && result.Errors[error].Item == i)
+            {
+                var thrown = result.Errors[error++].Error;
+                items[i].TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
+            }
+            else if (cancelled < result.Cancelled.Count && result.Cancelled[cancelled] == i)
+            {
+                cancelled++;
+                items[i].TrySetCancelled();
+            }
+            else
+            {
+                items[i].TrySetResult(values[start..end]);
+            }
+
+            start = end;
         }
     }
 
-    // Deals queued tasks one at a time, round-robin, to the workers with credit, so a few long tasks spread out
-    // while a large map still leaves in one batch per worker.
+    // Deals partitions one at a time, round-robin, to the workers with credit, so a few long tasks spread out
+    // while a large map still leaves in one frame per worker.
     private void DispatchLocked()
     {
         if (_retries.Count == 0 && _queue.Count == 0)
@@ -440,24 +494,36 @@ internal sealed class Coordinator : IAsyncDisposable
         }
 
         var ready = _sessions.Where(session => session.Credit > 0 && !session.Closed).ToList();
-        var batches = ready.ToDictionary(session => session, _ => new TaskBatch());
-        for (var turn = _nextSession++; ready.Count > 0 && NextTask() is { } future; turn++)
+        var threads = ready.Count == 0 ? 0 : _sessions.Sum(session => (int)session.Registration.Threads);
+        var batches = ready.ToDictionary(session => session, _ => new OutgoingBatch());
+        var now = Stopwatch.GetTimestamp();
+        for (var turn = _nextSession++; ready.Count > 0 && NextPartition(threads) is { } partition; turn++)
         {
             var session = ready[turn % ready.Count];
-            if (session.KnownFunctions.Add(future.FunctionId))
+            if (session.KnownFunctions.Add(partition.Map.FunctionId))
             {
-                session.Send(new ToWorker { Function = _functions[(int)future.FunctionId] });
+                session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
             }
 
-            future.Worker = session;
-            session.Assigned[future.Id] = future;
+            var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Items[0].Index };
+            var bytes = 0L;
+            foreach (var future in partition.Items)
+            {
+                future.Worker = session;
+                spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(future.Argument));
+                bytes += future.Argument.Length;
+            }
+
+            partition.DispatchedAt = now;
+            session.Assigned[partition.Id] = partition;
             session.Credit--;
             var batch = batches[session];
-            batch.Tasks.Add(new TaskSpec { Id = future.Id, Function = future.FunctionId, Argument = UnsafeByteOperations.UnsafeWrap(future.Argument) });
-            if (session.Credit == 0 || batch.Tasks.Count == MaxTasksPerBatch)
+            batch.Tasks.Tasks.Add(spec);
+            batch.Bytes += bytes;
+            if (session.Credit == 0 || batch.Tasks.Tasks.Count == MaxTasksPerBatch || batch.Bytes >= MaxBatchBytes)
             {
-                session.Send(new ToWorker { Tasks = batch });
-                batches[session] = new TaskBatch();
+                session.Send(new ToWorker { Tasks = batch.Tasks });
+                batches[session] = new OutgoingBatch();
                 if (session.Credit == 0)
                 {
                     ready.Remove(session);
@@ -465,23 +531,52 @@ internal sealed class Coordinator : IAsyncDisposable
             }
         }
 
-        foreach (var (session, batch) in batches.Where(pair => pair.Value.Tasks.Count > 0))
+        foreach (var (session, batch) in batches.Where(pair => pair.Value.Tasks.Tasks.Count > 0))
         {
-            session.Send(new ToWorker { Tasks = batch });
+            session.Send(new ToWorker { Tasks = batch.Tasks });
         }
     }
 
-    private Future? NextTask()
+    /// <summary>The next consecutive pending items of one map, retries first, as many as its sizer asks for.</summary>
+    private Partition? NextPartition(int threads)
     {
-        while (_retries.TryDequeue(out var future) || _queue.TryDequeue(out future))
+        var source = HasPending(_retries) ? _retries : HasPending(_queue) ? _queue : null;
+        if (source is null)
+        {
+            return null;
+        }
+
+        var first = source.Dequeue();
+        var map = first.Map!;
+        var size = map.Sizer.Next(map.Undispatched, threads);
+        var items = new List<Future>(Math.Min(size, 1024)) { first };
+        var bytes = (long)first.Argument.Length;
+        while (items.Count < size && bytes < MaxPartitionBytes && source.TryPeek(out var next)
+            && next.Map == map && next.Id == items[^1].Id + 1 && !next.Completion.IsCompleted)
+        {
+            items.Add(source.Dequeue());
+            bytes += next.Argument.Length;
+        }
+
+        map.Undispatched -= items.Count;
+        return new Partition(map, [.. items]);
+    }
+
+    /// <summary>Drops finished (cancelled) items from the head of <paramref name="queue"/>; true when a pending one is next.</summary>
+    private static bool HasPending(Queue<Future> queue)
+    {
+        while (queue.TryPeek(out var future))
         {
             if (!future.Completion.IsCompleted)
             {
-                return future;
+                return true;
             }
+
+            queue.Dequeue();
+            future.Map!.Undispatched--;
         }
 
-        return null;
+        return false;
     }
 
     private void AddSession(WorkerSession session)
@@ -508,17 +603,24 @@ internal sealed class Coordinator : IAsyncDisposable
             }
 
             session.Closed = true;
-            foreach (var future in session.Assigned.Values)
+            foreach (var future in session.Assigned.Values.OrderBy(partition => partition.Id).SelectMany(partition => partition.Items))
             {
+                // Items whose result already arrived keep it; the others run again, or fail when their workers keep dying.
                 future.Worker = null;
+                if (future.Completion.IsCompleted)
+                {
+                    continue;
+                }
+
                 (future.LostWorkers ??= []).Add(session.Name);
-                if (future.LostWorkers.Count >= future.AllowedFailures)
+                if (future.LostWorkers.Count >= future.Map!.AllowedFailures)
                 {
                     lost.Add(future);
                 }
                 else
                 {
                     _retries.Enqueue(future);
+                    future.Map.Undispatched++;
                 }
             }
 
@@ -561,5 +663,13 @@ internal sealed class Coordinator : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>A frame of tasks for one worker being filled, and the argument bytes in it.</summary>
+    private sealed class OutgoingBatch
+    {
+        public TaskBatch Tasks { get; } = new();
+
+        public long Bytes { get; set; }
     }
 }

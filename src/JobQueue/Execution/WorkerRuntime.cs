@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Google.Protobuf;
 using JobQueue.Coordination;
@@ -152,16 +154,17 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
     }
 
     /// <summary>One connection's worth of work. Returns how the worker ends, or null to reconnect.</summary>
-    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger)
+    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger) : ITaskCancellation
     {
         private const int ResultsPerBatch = 512;
+        private const int ResultBytesPerBatch = 16 << 20;
         private static readonly long BufferedWorkTicks = Stopwatch.Frequency / 500; // keep about 2 ms of work queued
 
         // Results of tasks shorter than this wait for company (or an empty queue): a frame per result would cost more
         // than the task. Longer tasks send their result at once.
         private static readonly long BatchableTicks = Stopwatch.Frequency / 10_000;
 
-        private readonly Channel<TaskSpec> _tasks = Channel.CreateUnbounded<TaskSpec>(new UnboundedChannelOptions { SingleWriter = true });
+        private readonly Channel<(TaskSpec Spec, long ReceivedAt)> _tasks = Channel.CreateUnbounded<(TaskSpec, long)>(new UnboundedChannelOptions { SingleWriter = true });
         private readonly Dictionary<uint, Task<LoadedFunction>> _functions = [];
         private readonly Dictionary<ByteString, PendingFile> _fetching = [];
         private readonly Dictionary<ulong, CancellationTokenSource> _running = [];
@@ -169,6 +172,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private readonly object _gate = new();
         private readonly SemaphoreSlim _flush = new(0);
         private List<TaskResult> _results = [];
+        private long _resultBytes;
+        private ulong _seed;
+        private CancellationToken _ended;
         private List<IMessage> _outbox = [];
         private long _received;
         private long _finished;
@@ -179,6 +185,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         public async Task<WorkerExit?> RunAsync(CancellationToken stopping)
         {
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            _ended = ended.Token;
             Post(new FromWorker
             {
                 Register = new Register
@@ -201,6 +208,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     switch (message.MessageCase)
                     {
                         case ToWorker.MessageOneofCase.Welcome:
+                            _seed = message.Welcome.Seed;
                             heartbeat ??= HeartbeatLoopAsync(TimeSpan.FromMilliseconds(message.Welcome.HeartbeatIntervalMs), ended.Token);
                             _flush.Release(); // grants the first credit
                             break;
@@ -217,9 +225,10 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                             break;
                         case ToWorker.MessageOneofCase.Tasks:
                             Interlocked.Add(ref _received, message.Tasks.Tasks.Count);
+                            var receivedAt = Stopwatch.GetTimestamp();
                             foreach (var task in message.Tasks.Tasks)
                             {
-                                _tasks.Writer.TryWrite(task);
+                                _tasks.Writer.TryWrite((task, receivedAt));
                             }
 
                             break;
@@ -272,77 +281,123 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private async Task ExecuteLoopAsync(CancellationToken ended)
         {
             var reader = _tasks.Reader;
+            var current = TaskContext.Enter();
             while (await reader.WaitToReadAsync(ended).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var task))
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var result = await ExecuteAsync(task, ended).ConfigureAwait(false);
+                    var result = await ExecuteAsync(task.Spec, task.ReceivedAt, current).ConfigureAwait(false);
                     AddResult(result, flushNow: reader.Count == 0 || Stopwatch.GetTimestamp() - started > BatchableTicks);
                 }
             }
         }
 
-        private async ValueTask<TaskResult> ExecuteAsync(TaskSpec task, CancellationToken ended)
+        /// <summary>Runs a partition's items in order, each with its own context, result or error; stops early when draining.</summary>
+        private async ValueTask<TaskResult> ExecuteAsync(TaskSpec partition, long receivedAt, StrongBox<TaskContext?> current)
         {
-            CancellationTokenSource? cancellation = null;
+            var started = Stopwatch.GetTimestamp();
+            var result = new TaskResult { Id = partition.Id, QueuedNanoseconds = Nanoseconds(started - receivedAt) };
+            Task<LoadedFunction> loading;
             lock (_gate)
             {
-                if (_cancelled.Remove(task.Id))
-                {
-                    return new TaskResult { Id = task.Id, Cancelled = true };
-                }
-
-                if (_draining)
-                {
-                    return new TaskResult { Id = task.Id, Returned = true };
-                }
+                loading = _functions[partition.Function];
             }
 
-            var started = Stopwatch.GetTimestamp();
-            try
+            // A partition of one sends its value as it came; more are packed one after the other.
+            var packed = partition.Arguments.Count > 1 ? new ArrayBufferWriter<byte>() : null;
+            var single = ByteString.Empty;
+            var computeTicks = 0L;
+            for (var item = 0; item < partition.Arguments.Count; item++)
             {
-                Task<LoadedFunction> loading;
+                var id = partition.Id + (ulong)item;
                 lock (_gate)
                 {
-                    loading = _functions[task.Function];
-                }
-
-                var function = loading.IsCompletedSuccessfully ? loading.Result : await loading.ConfigureAwait(false);
-                if (function.TakesCancellation)
-                {
-                    cancellation = CancellationTokenSource.CreateLinkedTokenSource(ended);
-                    lock (_gate)
+                    if (_draining)
                     {
-                        _running[task.Id] = cancellation;
+                        break; // the rest goes back unstarted
+                    }
+
+                    if (_cancelled.Remove(id))
+                    {
+                        result.Cancelled.Add((uint)item);
+                        result.ValueEnds.Add((uint)(packed?.WrittenCount ?? single.Length));
+                        continue;
                     }
                 }
 
-                var value = await function.RunAsync(task.Argument.Memory, cancellation?.Token ?? CancellationToken.None).ConfigureAwait(false);
-                return new TaskResult { Id = task.Id, Value = UnsafeByteOperations.UnsafeWrap(value) };
-            }
-            catch (OperationCanceledException) when (cancellation?.IsCancellationRequested == true)
-            {
-                return new TaskResult { Id = task.Id, Cancelled = true };
-            }
-            catch (Exception exception)
-            {
-                var thrown = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
-                return new TaskResult { Id = task.Id, Error = new TaskError { Type = thrown.GetType().FullName ?? thrown.GetType().Name, Message = thrown.Message, StackTrace = thrown.StackTrace ?? "" } };
-            }
-            finally
-            {
-                var elapsed = Stopwatch.GetTimestamp() - started;
-                lock (_gate)
+                var itemStarted = Stopwatch.GetTimestamp();
+                var context = new TaskContext(new TaskKey((long)partition.Map, (long)partition.FirstIndex + item), commandLine.Name, _seed, id, this);
+                current.Value = context;
+                try
                 {
-                    _averageTicks = _averageTicks == 0 ? elapsed : (0.9 * _averageTicks) + (0.1 * elapsed);
-                    if (cancellation is not null)
+                    var function = loading.IsCompletedSuccessfully ? loading.Result : await loading.ConfigureAwait(false);
+                    var value = await function.RunAsync(partition.Arguments[item].Memory, function.TakesCancellation ? context.CancellationToken : CancellationToken.None).ConfigureAwait(false);
+                    if (packed is null)
                     {
-                        _running.Remove(task.Id);
+                        single = UnsafeByteOperations.UnsafeWrap(value);
+                    }
+                    else
+                    {
+                        packed.Write(value);
                     }
                 }
+                catch (OperationCanceledException) when (context.CancellationRequested)
+                {
+                    result.Cancelled.Add((uint)item);
+                }
+                catch (Exception exception)
+                {
+                    var thrown = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
+                    result.Errors.Add(new ItemError
+                    {
+                        Item = (uint)item,
+                        Error = new TaskError { Type = thrown.GetType().FullName ?? thrown.GetType().Name, Message = thrown.Message, StackTrace = thrown.StackTrace ?? "" },
+                    });
+                }
+                finally
+                {
+                    current.Value = null;
+                    context.End();
+                    computeTicks += Stopwatch.GetTimestamp() - itemStarted;
+                }
 
-                cancellation?.Dispose();
+                result.ValueEnds.Add((uint)(packed?.WrittenCount ?? single.Length));
+            }
+
+            result.Values = packed is null ? single : UnsafeByteOperations.UnsafeWrap(packed.WrittenMemory);
+            result.ComputeNanoseconds = Nanoseconds(computeTicks);
+            var elapsed = Stopwatch.GetTimestamp() - started;
+            lock (_gate)
+            {
+                _averageTicks = _averageTicks == 0 ? elapsed : (0.9 * _averageTicks) + (0.1 * elapsed);
+            }
+
+            return result;
+        }
+
+        private static ulong Nanoseconds(long stopwatchTicks) => (ulong)Math.Max(0, stopwatchTicks * (1_000_000_000.0 / Stopwatch.Frequency));
+
+        CancellationTokenSource ITaskCancellation.Track(ulong taskId)
+        {
+            var source = CancellationTokenSource.CreateLinkedTokenSource(_ended);
+            lock (_gate)
+            {
+                _running[taskId] = source;
+                if (_cancelled.Remove(taskId))
+                {
+                    source.Cancel();
+                }
+            }
+
+            return source;
+        }
+
+        void ITaskCancellation.Untrack(ulong taskId)
+        {
+            lock (_gate)
+            {
+                _running.Remove(taskId);
             }
         }
 
@@ -475,8 +530,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             lock (_gate)
             {
                 _results.Add(result);
+                _resultBytes += result.Values.Length;
                 _finished++;
-                flush = flushNow || _results.Count >= ResultsPerBatch;
+                flush = flushNow || _results.Count >= ResultsPerBatch || _resultBytes >= ResultBytesPerBatch;
             }
 
             if (flush)
@@ -517,6 +573,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 lock (_gate)
                 {
                     (_results, results) = (results, _results);
+                    _resultBytes = 0;
                     (_outbox, outbox) = (outbox, _outbox);
                     credit = _draining ? 0 : CreditLocked();
                 }
