@@ -98,6 +98,27 @@ public abstract class Cluster : IAsyncDisposable
         Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, CancellationToken.None)[0];
 
     /// <summary>
+    /// Splits <paramref name="items"/> with <paramref name="partitioner"/>, runs <paramref name="function"/> on each
+    /// partition on the workers, and combines the partial results here, in the partitions' order (parfun's
+    /// <c>split</c> and <c>combine_with</c>). It computes what <c>combine(partitioner.Split(items).Select(function))</c>
+    /// computes in this process.
+    /// </summary>
+    /// <exception cref="ArgumentException">The function or what it captures cannot be sent to a worker.</exception>
+    public CombinedResult<TResult> MapPartitions<T, TPartial, TResult>(
+        Func<T[], TPartial> function, IEnumerable<T> items, Partitioner<T> partitioner, Func<IEnumerable<TPartial>, TResult> combine,
+        MapOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partitioner);
+        ArgumentNullException.ThrowIfNull(combine);
+        var started = Stopwatch.GetTimestamp();
+        var partitions = partitioner.Split(items).ToArray();
+        var splitting = Stopwatch.GetElapsedTime(started);
+        var partials = Send<T[], TPartial>(function, FunctionShape.OneArgument, partitions, options, cancellationToken);
+        partials.Statistics.AddEncoding(splitting);
+        return new CombinedResult<TResult>(CombineAsync(partials, combine, cancellationToken), partials.Statistics);
+    }
+
+    /// <summary>
     /// Sends <paramref name="value"/> to the workers once: capture the returned handle in your functions and read
     /// <see cref="Scattered{T}.Value"/> there. Each worker fetches the value when a task first needs it and keeps it,
     /// however many tasks use it. (Large captured values travel this way by themselves; this makes it explicit.)
@@ -149,6 +170,20 @@ public abstract class Cluster : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             yield return await finished.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<TResult> CombineAsync<TPartial, TResult>(MapResult<TPartial> partials, Func<IEnumerable<TPartial>, TResult> combine, CancellationToken cancellationToken)
+    {
+        var results = await Gather(partials, GatherErrors.Raise, cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return combine(results);
+        }
+        finally
+        {
+            partials.Statistics.AddCombining(Stopwatch.GetElapsedTime(started));
         }
     }
 

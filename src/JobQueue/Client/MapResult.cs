@@ -18,6 +18,8 @@ public sealed class MapResult<T> : IReadOnlyList<Future<T>>
     /// <summary>Where the map's time went, once it finished: compute on the workers, overhead, partitions. Print it.</summary>
     public MapProfile Profile => _statistics.Snapshot();
 
+    internal MapStatistics Statistics => _statistics;
+
     public int Count => _futures.Length;
 
     public Future<T> this[int index] => _futures[index];

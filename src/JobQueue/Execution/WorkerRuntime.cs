@@ -304,6 +304,12 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 loading = _functions[partition.Function];
             }
 
+            // Loading (and fetching) the function is not the items' work: wait for it before their clocks start.
+            if (!loading.IsCompleted)
+            {
+                await loading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
             // A partition of one sends its value as it came; more are packed one after the other.
             var packed = partition.Arguments.Count > 1 ? new ArrayBufferWriter<byte>() : null;
             var single = ByteString.Empty;
@@ -331,7 +337,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 current.Value = context;
                 try
                 {
-                    var function = loading.IsCompletedSuccessfully ? loading.Result : await loading.ConfigureAwait(false);
+                    var function = await loading.ConfigureAwait(false);
                     var value = await function.RunAsync(partition.Arguments[item].Memory, function.TakesCancellation ? context.CancellationToken : CancellationToken.None).ConfigureAwait(false);
                     if (packed is null)
                     {

@@ -2,8 +2,9 @@ namespace JobQueue.Maps;
 
 /// <summary>
 /// How many consecutive items of a map travel and run as one partition. Without a fixed <c>BatchSize</c> it learns:
-/// the per-item cost is the running mean of what workers measured (argument decoding, the function, result
-/// encoding), and a partition aims at <see cref="TargetPartitionSeconds"/> of that work, fifty times the fixed cost
+/// the per-item cost is the mean of what workers measured (argument decoding, the function, result encoding) over
+/// the last few partitions, each older one weighing half as much (so a cold first call, which pays for JIT and
+/// compiling codecs, soon stops counting), and a partition aims at <see cref="TargetPartitionSeconds"/> of that work, fifty times the fixed cost
 /// of a message, so that the fixed cost stays near 2 % of the work. The first partitions hold one item; later ones
 /// may at most double, so a map whose first items are unusually quick does not start with huge partitions; and near
 /// the end of a map a partition holds at most a quarter of an even share of what is left per worker thread, so
@@ -25,8 +26,11 @@ internal sealed class PartitionSizer
     /// <summary>Bounds one partition whatever the estimate, so that one message and one lost worker stay cheap.</summary>
     public const int MaxItems = 10_000;
 
+    /// <summary>How much a partition's measurement still counts once the next one arrived.</summary>
+    private const double Decay = 0.5;
+
     private readonly int? _fixedSize;
-    private long _itemsMeasured;
+    private double _itemsMeasured;
     private double _secondsMeasured;
     private int _previous;
 
@@ -58,13 +62,13 @@ internal sealed class PartitionSizer
     /// <summary>Counts a partition's measured items and the time they took on their worker.</summary>
     public void Observe(int items, double seconds)
     {
-        _itemsMeasured += items;
-        _secondsMeasured += seconds;
+        _itemsMeasured = (Decay * _itemsMeasured) + items;
+        _secondsMeasured = (Decay * _secondsMeasured) + seconds;
     }
 
     private int EstimateFromMeasurements()
     {
         var perItem = _secondsMeasured / _itemsMeasured;
-        return perItem <= TargetPartitionSeconds / MaxItems ? MaxItems : (int)Math.Ceiling(TargetPartitionSeconds / perItem);
+        return perItem <= 0 ? MaxItems : (int)Math.Clamp(Math.Round(TargetPartitionSeconds / perItem), 1, MaxItems);
     }
 }
