@@ -37,6 +37,9 @@ internal sealed class Coordinator : IAsyncDisposable
     private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _nextTaskId;
     private long _nextMapNumber;
+
+    // Where NextPartition gathers a partition's items, reused under the lock.
+    private readonly List<Future> _partitionItems = [];
     private long _fileBytesSent;
     private int _nextSession;
     private Task _acceptLoop = Task.CompletedTask;
@@ -461,16 +464,17 @@ internal sealed class Coordinator : IAsyncDisposable
     private static void Complete(Future[] items, TaskResult result)
     {
         var values = result.Values.Span;
+        var (errors, cancellations) = (result.Failures?.Errors, result.Failures?.Cancelled);
         var (start, error, cancelled) = (0, 0, 0);
         for (var i = 0; i < result.ValueEnds.Count && i < items.Length; i++)
         {
             var end = (int)result.ValueEnds[i];
-            if (error < result.Errors.Count && result.Errors[error].Item == i)
+            if (errors is not null && error < errors.Count && errors[error].Item == i)
             {
-                var thrown = result.Errors[error++].Error;
+                var thrown = errors[error++].Error;
                 items[i].TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
             }
-            else if (cancelled < result.Cancelled.Count && result.Cancelled[cancelled] == i)
+            else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
             {
                 cancelled++;
                 items[i].TrySetCancelled();
@@ -549,7 +553,14 @@ internal sealed class Coordinator : IAsyncDisposable
         var first = source.Dequeue();
         var map = first.Map!;
         var size = map.Sizer.Next(map.Undispatched, threads);
-        var items = new List<Future>(Math.Min(size, 1024)) { first };
+        if (size == 1)
+        {
+            map.Undispatched--;
+            return new Partition(map, [first]);
+        }
+
+        var items = _partitionItems;
+        items.Add(first);
         var bytes = (long)first.Argument.Length;
         while (items.Count < size && bytes < MaxPartitionBytes && source.TryPeek(out var next)
             && next.Map == map && next.Id == items[^1].Id + 1 && !next.Completion.IsCompleted)
@@ -559,7 +570,9 @@ internal sealed class Coordinator : IAsyncDisposable
         }
 
         map.Undispatched -= items.Count;
-        return new Partition(map, [.. items]);
+        var partition = new Partition(map, [.. items]);
+        items.Clear();
+        return partition;
     }
 
     /// <summary>Drops finished (cancelled) items from the head of <paramref name="queue"/>; true when a pending one is next.</summary>

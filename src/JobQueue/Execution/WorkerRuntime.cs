@@ -180,7 +180,10 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private long _finished;
         private long _creditGranted;
         private double _averageTicks;
-        private bool _draining;
+        private volatile bool _draining;
+
+        // _cancelled.Count, readable without the lock: items check it before taking the lock.
+        private volatile int _cancelledCount;
 
         public async Task<WorkerExit?> RunAsync(CancellationToken stopping)
         {
@@ -317,19 +320,16 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             for (var item = 0; item < partition.Arguments.Count; item++)
             {
                 var id = partition.Id + (ulong)item;
-                lock (_gate)
+                if (_draining)
                 {
-                    if (_draining)
-                    {
-                        break; // the rest goes back unstarted
-                    }
+                    break; // the rest goes back unstarted
+                }
 
-                    if (_cancelled.Remove(id))
-                    {
-                        result.Cancelled.Add((uint)item);
-                        result.ValueEnds.Add((uint)(packed?.WrittenCount ?? single.Length));
-                        continue;
-                    }
+                if (_cancelledCount > 0 && TakeCancelled(id))
+                {
+                    (result.Failures ??= new ItemFailures()).Cancelled.Add((uint)item);
+                    result.ValueEnds.Add((uint)(packed?.WrittenCount ?? single.Length));
+                    continue;
                 }
 
                 var itemStarted = Stopwatch.GetTimestamp();
@@ -350,12 +350,12 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 }
                 catch (OperationCanceledException) when (context.CancellationRequested)
                 {
-                    result.Cancelled.Add((uint)item);
+                    (result.Failures ??= new ItemFailures()).Cancelled.Add((uint)item);
                 }
                 catch (Exception exception)
                 {
                     var thrown = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
-                    result.Errors.Add(new ItemError
+                    (result.Failures ??= new ItemFailures()).Errors.Add(new ItemError
                     {
                         Item = (uint)item,
                         Error = new TaskError { Type = thrown.GetType().FullName ?? thrown.GetType().Name, Message = thrown.Message, StackTrace = thrown.StackTrace ?? "" },
@@ -390,13 +390,25 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             lock (_gate)
             {
                 _running[taskId] = source;
-                if (_cancelled.Remove(taskId))
-                {
-                    source.Cancel();
-                }
+            }
+
+            if (_cancelledCount > 0 && TakeCancelled(taskId))
+            {
+                source.Cancel();
             }
 
             return source;
+        }
+
+        /// <summary>Whether the coordinator cancelled the task before it started or before it asked for its token; forgets it.</summary>
+        private bool TakeCancelled(ulong taskId)
+        {
+            lock (_gate)
+            {
+                var removed = _cancelled.Remove(taskId);
+                _cancelledCount = _cancelled.Count;
+                return removed;
+            }
         }
 
         void ITaskCancellation.Untrack(ulong taskId)
@@ -512,6 +524,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     else
                     {
                         _cancelled.Add(id);
+                        _cancelledCount = _cancelled.Count;
                     }
                 }
             }
