@@ -36,7 +36,10 @@ public sealed record MapProfile
     /// <summary>Encoding the items and forming the partitions, on the client.</summary>
     public TimeSpan EncodingTime { get; init; }
 
-    /// <summary>Partitions in transit: from dispatch to result, less their time queued and computing on the worker, summed.</summary>
+    /// <summary>
+    /// Partitions in transit: from dispatch to result, less their time queued and computing on the worker, summed.
+    /// A worker's first partition of a function also waits here for the function's code to arrive and load.
+    /// </summary>
     public TimeSpan TransferTime { get; init; }
 
     /// <summary>Partitions waiting in a worker's queue behind others (prefetched work, not overhead), summed.</summary>
@@ -70,12 +73,12 @@ public sealed record MapProfile
         var line = (string label, string value) => text.Append(CultureInfo.InvariantCulture, $"  {label,-34}{value}\n");
         text.Append(CultureInfo.InvariantCulture, $"map of {Items:N0} items in {Partitions:N0} partitions\n");
         line("elapsed:", Time(Elapsed));
-        line("total CPU time:", Time(total));
+        line("compute + overhead:", Time(total));
         line("compute time:", Time(ComputeTime) + Share(ComputeTime));
         line("  per partition min / max / avg:", $"{Time(MinPartitionTime)} / {Time(MaxPartitionTime)} / {Time(AveragePartitionTime)}");
         line("parallel overhead:", Time(Overhead) + Share(Overhead));
         line("  encoding and partitioning:", Time(EncodingTime) + Share(EncodingTime));
-        line("  transfer:", Time(TransferTime) + Share(TransferTime));
+        line("  transfer (and loading code):", Time(TransferTime) + Share(TransferTime));
         line("  combining:", Time(CombineTime) + Share(CombineTime));
         line("queued on workers (prefetch):", Time(QueuedTime));
         line("maximum speedup (theoretical):", $"{TheoreticalSpeedup:F1}x");

@@ -44,44 +44,16 @@ public sealed class TaskRandom : Random
     }
 
     /// <inheritdoc />
-    public override int Next()
-    {
-        while (true)
-        {
-            var value = (int)(NextUInt64() >> 33);
-            if (value != int.MaxValue)
-            {
-                return value;
-            }
-        }
-    }
+    public override int Next() => (int)Below(int.MaxValue);
 
     /// <inheritdoc />
-    public override int Next(int maxValue)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
-        return (int)Below((ulong)maxValue);
-    }
+    public override int Next(int maxValue) => (int)NextInt64(maxValue);
 
     /// <inheritdoc />
-    public override int Next(int minValue, int maxValue)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
-        return (int)(minValue + (long)Below((ulong)((long)maxValue - minValue)));
-    }
+    public override int Next(int minValue, int maxValue) => (int)NextInt64(minValue, maxValue);
 
     /// <inheritdoc />
-    public override long NextInt64()
-    {
-        while (true)
-        {
-            var value = (long)(NextUInt64() >> 1);
-            if (value != long.MaxValue)
-            {
-                return value;
-            }
-        }
-    }
+    public override long NextInt64() => (long)Below(long.MaxValue);
 
     /// <inheritdoc />
     public override long NextInt64(long maxValue)
