@@ -5,8 +5,9 @@ namespace JobQueue;
 
 /// <summary>
 /// Where a map's time went, like parfun's <c>profile=True</c>: <c>Console.WriteLine(futures.Profile)</c> once it
-/// finished (before, it shows what has finished so far). Compute is measured on the workers; overhead is what
-/// the parallel run adds: encoding the items on the client, messages in transit, and a partitioned map's combine.
+/// finished (before, it shows what has finished so far). Compute is measured on the workers; overhead is the
+/// client's work that a sequential run would not do: encoding the items, forming and completing messages, and a
+/// partitioned map's split and combine.
 /// </summary>
 public sealed record MapProfile
 {
@@ -36,29 +37,24 @@ public sealed record MapProfile
     /// <summary>Encoding the items and forming the partitions, on the client.</summary>
     public TimeSpan EncodingTime { get; init; }
 
-    /// <summary>
-    /// Partitions in transit: from dispatch to result, less their time queued and computing on the worker, summed.
-    /// A worker's first partition of a function also waits here for the function's code to arrive and load.
-    /// </summary>
-    public TimeSpan TransferTime { get; init; }
-
-    /// <summary>Partitions waiting in a worker's queue behind others (prefetched work, not overhead), summed.</summary>
-    public TimeSpan QueuedTime { get; init; }
+    /// <summary>The client's share of the messages: forming and sending the partitions, completing the items' futures from their results.</summary>
+    public TimeSpan MessagingTime { get; init; }
 
     /// <summary>The combine step of <c>MapPartitions</c>, on the client.</summary>
     public TimeSpan CombineTime { get; init; }
 
-    public TimeSpan Overhead => EncodingTime + TransferTime + CombineTime;
+    public TimeSpan Overhead => EncodingTime + MessagingTime + CombineTime;
 
     /// <summary>
     /// How much faster than one thread the map could run with unlimited workers: the compute time over what cannot
-    /// overlap (encoding, combining, the longest partition and one partition's transfer).
+    /// run in parallel (the client's encoding, messaging and combining) plus the longest partition. Below 1 means
+    /// the items are too small to gain from workers at all.
     /// </summary>
     public double TheoreticalSpeedup
     {
         get
         {
-            var serial = EncodingTime + CombineTime + MaxPartitionTime + (Partitions == 0 ? TimeSpan.Zero : TransferTime / Partitions);
+            var serial = Overhead + MaxPartitionTime;
             return serial <= TimeSpan.Zero ? 0 : ComputeTime / serial;
         }
     }
@@ -78,9 +74,8 @@ public sealed record MapProfile
         line("  per partition min / max / avg:", $"{Time(MinPartitionTime)} / {Time(MaxPartitionTime)} / {Time(AveragePartitionTime)}");
         line("parallel overhead:", Time(Overhead) + Share(Overhead));
         line("  encoding and partitioning:", Time(EncodingTime) + Share(EncodingTime));
-        line("  transfer (and loading code):", Time(TransferTime) + Share(TransferTime));
+        line("  messaging (client side):", Time(MessagingTime) + Share(MessagingTime));
         line("  combining:", Time(CombineTime) + Share(CombineTime));
-        line("queued on workers (prefetch):", Time(QueuedTime));
         line("maximum speedup (theoretical):", $"{TheoreticalSpeedup:F1}x");
         line("average partition size:", $"{AveragePartitionSize:N1} items");
         line("estimated partition size:", EstimatedPartitionSize is { } size ? $"{size:N0} items" : "fixed or not measured");

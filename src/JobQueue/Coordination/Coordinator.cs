@@ -371,7 +371,9 @@ internal sealed class Coordinator : IAsyncDisposable
                     TakeResults(session, message.Results, completed);
                     foreach (var (items, result) in completed)
                     {
+                        var started = Stopwatch.GetTimestamp();
                         Complete(items, result);
+                        items[0].Map!.Statistics.AddMessaging(Stopwatch.GetElapsedTime(started));
                     }
 
                     completed.Clear();
@@ -419,7 +421,6 @@ internal sealed class Coordinator : IAsyncDisposable
 
     private void TakeResults(WorkerSession session, ResultBatch batch, List<(Future[], TaskResult)> completed)
     {
-        var now = Stopwatch.GetTimestamp();
         lock (_gate)
         {
             foreach (var result in batch.Results)
@@ -430,6 +431,7 @@ internal sealed class Coordinator : IAsyncDisposable
                     continue;
                 }
 
+                partition.Map.InFlight--;
                 var reported = Math.Min(result.ValueEnds.Count, partition.Items.Length);
                 for (var i = 0; i < partition.Items.Length; i++)
                 {
@@ -449,8 +451,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
                 var compute = TimeSpan.FromTicks((long)(result.ComputeNanoseconds / 100));
                 partition.Map.Sizer.Observe(reported, compute.TotalSeconds);
-                partition.Map.Statistics.AddPartition(
-                    reported, compute, TimeSpan.FromTicks((long)(result.QueuedNanoseconds / 100)), Stopwatch.GetElapsedTime(partition.DispatchedAt, now));
+                partition.Map.Statistics.AddPartition(reported, compute);
                 session.TasksDone += reported;
                 completed.Add((partition.Items, result));
             }
@@ -500,9 +501,14 @@ internal sealed class Coordinator : IAsyncDisposable
         var ready = _sessions.Where(session => session.Credit > 0 && !session.Closed).ToList();
         var threads = ready.Count == 0 ? 0 : _sessions.Sum(session => (int)session.Registration.Threads);
         var batches = ready.ToDictionary(session => session, _ => new OutgoingBatch());
-        var now = Stopwatch.GetTimestamp();
-        for (var turn = _nextSession++; ready.Count > 0 && NextPartition(threads) is { } partition; turn++)
+        for (var turn = _nextSession++; ready.Count > 0; turn++)
         {
+            var started = Stopwatch.GetTimestamp();
+            if (NextPartition(threads) is not { } partition)
+            {
+                break;
+            }
+
             var session = ready[turn % ready.Count];
             if (session.KnownFunctions.Add(partition.Map.FunctionId))
             {
@@ -518,12 +524,12 @@ internal sealed class Coordinator : IAsyncDisposable
                 bytes += future.Argument.Length;
             }
 
-            partition.DispatchedAt = now;
             session.Assigned[partition.Id] = partition;
             session.Credit--;
             var batch = batches[session];
             batch.Tasks.Tasks.Add(spec);
             batch.Bytes += bytes;
+            partition.Map.Statistics.AddMessaging(Stopwatch.GetElapsedTime(started));
             if (session.Credit == 0 || batch.Tasks.Tasks.Count == MaxTasksPerBatch || batch.Bytes >= MaxBatchBytes)
             {
                 session.Send(new ToWorker { Tasks = batch.Tasks });
@@ -550,9 +556,15 @@ internal sealed class Coordinator : IAsyncDisposable
             return null;
         }
 
+        var map = source.Peek().Map!;
+        if (map.InFlight >= map.Sizer.MaxInFlight(threads))
+        {
+            return null; // the results that size the rest are on their way
+        }
+
         var first = source.Dequeue();
-        var map = first.Map!;
         var size = map.Sizer.Next(map.Undispatched, threads);
+        map.InFlight++;
         if (size == 1)
         {
             map.Undispatched--;
@@ -616,6 +628,11 @@ internal sealed class Coordinator : IAsyncDisposable
             }
 
             session.Closed = true;
+            foreach (var partition in session.Assigned.Values)
+            {
+                partition.Map.InFlight--;
+            }
+
             foreach (var future in session.Assigned.Values.OrderBy(partition => partition.Id).SelectMany(partition => partition.Items))
             {
                 // Items whose result already arrived keep it; the others run again, or fail when their workers keep dying.

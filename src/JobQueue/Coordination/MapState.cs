@@ -22,6 +22,9 @@ internal sealed class MapState(long number, ulong firstTaskId, uint functionId, 
 
     /// <summary>Items queued and not yet sent to a worker, for the tail bound; guarded by the coordinator's lock.</summary>
     public int Undispatched { get; set; }
+
+    /// <summary>Partitions on workers, whose results have not come back; guarded by the coordinator's lock.</summary>
+    public int InFlight { get; set; }
 }
 
 /// <summary>Consecutive items of one map, sent to one worker as one <see cref="Protocol.TaskSpec"/>; its id is its first item's.</summary>
@@ -32,7 +35,4 @@ internal sealed class Partition(MapState map, Future[] items)
     public Future[] Items { get; } = items;
 
     public ulong Id => Items[0].Id;
-
-    /// <summary>When it left for its worker (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
-    public long DispatchedAt { get; set; }
 }

@@ -164,7 +164,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         // than the task. Longer tasks send their result at once.
         private static readonly long BatchableTicks = Stopwatch.Frequency / 10_000;
 
-        private readonly Channel<(TaskSpec Spec, long ReceivedAt)> _tasks = Channel.CreateUnbounded<(TaskSpec, long)>(new UnboundedChannelOptions { SingleWriter = true });
+        private readonly Channel<TaskSpec> _tasks = Channel.CreateUnbounded<TaskSpec>(new UnboundedChannelOptions { SingleWriter = true });
         private readonly Dictionary<uint, Task<LoadedFunction>> _functions = [];
         private readonly Dictionary<ByteString, PendingFile> _fetching = [];
         private readonly Dictionary<ulong, CancellationTokenSource> _running = [];
@@ -228,10 +228,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                             break;
                         case ToWorker.MessageOneofCase.Tasks:
                             Interlocked.Add(ref _received, message.Tasks.Tasks.Count);
-                            var receivedAt = Stopwatch.GetTimestamp();
                             foreach (var task in message.Tasks.Tasks)
                             {
-                                _tasks.Writer.TryWrite((task, receivedAt));
+                                _tasks.Writer.TryWrite(task);
                             }
 
                             break;
@@ -290,17 +289,17 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 while (reader.TryRead(out var task))
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var result = await ExecuteAsync(task.Spec, task.ReceivedAt, current).ConfigureAwait(false);
+                    var result = await ExecuteAsync(task, current).ConfigureAwait(false);
                     AddResult(result, flushNow: reader.Count == 0 || Stopwatch.GetTimestamp() - started > BatchableTicks);
                 }
             }
         }
 
         /// <summary>Runs a partition's items in order, each with its own context, result or error; stops early when draining.</summary>
-        private async ValueTask<TaskResult> ExecuteAsync(TaskSpec partition, long receivedAt, StrongBox<TaskContext?> current)
+        private async ValueTask<TaskResult> ExecuteAsync(TaskSpec partition, StrongBox<TaskContext?> current)
         {
             var started = Stopwatch.GetTimestamp();
-            var result = new TaskResult { Id = partition.Id, QueuedNanoseconds = Nanoseconds(started - receivedAt) };
+            var result = new TaskResult { Id = partition.Id };
             Task<LoadedFunction> loading;
             lock (_gate)
             {

@@ -14,8 +14,7 @@ internal sealed class MapStatistics
     private TimeSpan _minPartition = TimeSpan.MaxValue;
     private TimeSpan _maxPartition;
     private TimeSpan _encoding;
-    private TimeSpan _transfer;
-    private TimeSpan _queued;
+    private TimeSpan _messaging;
     private TimeSpan _combining;
 
     /// <summary>The learned partition size, or null; set by the coordinator.</summary>
@@ -39,16 +38,23 @@ internal sealed class MapStatistics
         }
     }
 
-    /// <summary>Counts a partition's result: its items, their time on the worker, and what the round trip cost beyond it.</summary>
-    public void AddPartition(int items, TimeSpan compute, TimeSpan queued, TimeSpan roundTrip)
+    /// <summary>Counts the coordinator's time forming and sending a partition, or completing its items' futures.</summary>
+    public void AddMessaging(TimeSpan duration)
+    {
+        lock (_lock)
+        {
+            _messaging += duration;
+        }
+    }
+
+    /// <summary>Counts a partition's result: its items and their time on the worker.</summary>
+    public void AddPartition(int items, TimeSpan compute)
     {
         lock (_lock)
         {
             _items += items;
             _partitions++;
             _compute += compute;
-            _queued += queued;
-            _transfer += TimeSpan.FromTicks(Math.Max(0, (roundTrip - compute - queued).Ticks));
             _minPartition = compute < _minPartition ? compute : _minPartition;
             _maxPartition = compute > _maxPartition ? compute : _maxPartition;
             _finished = Stopwatch.GetTimestamp();
@@ -70,8 +76,7 @@ internal sealed class MapStatistics
                 MinPartitionTime = _partitions == 0 ? TimeSpan.Zero : _minPartition,
                 MaxPartitionTime = _maxPartition,
                 EncodingTime = _encoding,
-                TransferTime = _transfer,
-                QueuedTime = _queued,
+                MessagingTime = _messaging,
                 CombineTime = _combining,
             };
         }

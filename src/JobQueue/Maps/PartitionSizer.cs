@@ -40,6 +40,15 @@ internal sealed class PartitionSizer
     /// <summary>The learned partition size, before the ramp and tail bounds; null while nothing was measured or when fixed.</summary>
     public int? Estimate => _fixedSize is null && _itemsMeasured > 0 ? EstimateFromMeasurements() : null;
 
+    /// <summary>
+    /// How many of the map's partitions may be on workers at once. A learned size needs its measurements before
+    /// the rest of the map leaves: two single items per worker thread until the first result, then four partitions
+    /// per thread (about 4 ms of work each, plenty to keep a thread busy), so that a worker asking for thousands of
+    /// tasks does not receive the whole map cut to an early, small estimate. A fixed size sends as credit allows.
+    /// </summary>
+    public int MaxInFlight(int threads) =>
+        _fixedSize is not null ? int.MaxValue : (_itemsMeasured == 0 ? 2 : 4) * Math.Max(1, threads);
+
     /// <summary>The size of the next partition, given the map's items not yet sent and the worker threads connected.</summary>
     public int Next(int undispatched, int threads)
     {
