@@ -373,7 +373,7 @@ internal sealed class Coordinator : IAsyncDisposable
                     {
                         var started = Stopwatch.GetTimestamp();
                         Complete(items, result);
-                        items[0].Map!.Statistics.AddMessaging(Stopwatch.GetElapsedTime(started));
+                        items[0].Map!.Statistics.AddMessaging(started);
                     }
 
                     completed.Clear();
@@ -529,7 +529,7 @@ internal sealed class Coordinator : IAsyncDisposable
             var batch = batches[session];
             batch.Tasks.Tasks.Add(spec);
             batch.Bytes += bytes;
-            partition.Map.Statistics.AddMessaging(Stopwatch.GetElapsedTime(started));
+            partition.Map.Statistics.AddMessaging(started);
             if (session.Credit == 0 || batch.Tasks.Tasks.Count == MaxTasksPerBatch || batch.Bytes >= MaxBatchBytes)
             {
                 session.Send(new ToWorker { Tasks = batch.Tasks });

@@ -14,7 +14,7 @@ internal sealed class MapStatistics
     private TimeSpan _minPartition = TimeSpan.MaxValue;
     private TimeSpan _maxPartition;
     private TimeSpan _encoding;
-    private TimeSpan _messaging;
+    private long _messagingTicks; // Stopwatch ticks, added without the lock: it counts once per message
     private TimeSpan _combining;
 
     /// <summary>The learned partition size, or null; set by the coordinator.</summary>
@@ -38,14 +38,8 @@ internal sealed class MapStatistics
         }
     }
 
-    /// <summary>Counts the coordinator's time forming and sending a partition, or completing its items' futures.</summary>
-    public void AddMessaging(TimeSpan duration)
-    {
-        lock (_lock)
-        {
-            _messaging += duration;
-        }
-    }
+    /// <summary>Counts the coordinator's time forming and sending a partition, or completing its items' futures, since <paramref name="started"/>.</summary>
+    public void AddMessaging(long started) => Interlocked.Add(ref _messagingTicks, Stopwatch.GetTimestamp() - started);
 
     /// <summary>Counts a partition's result: its items and their time on the worker.</summary>
     public void AddPartition(int items, TimeSpan compute)
@@ -76,7 +70,7 @@ internal sealed class MapStatistics
                 MinPartitionTime = _partitions == 0 ? TimeSpan.Zero : _minPartition,
                 MaxPartitionTime = _maxPartition,
                 EncodingTime = _encoding,
-                MessagingTime = _messaging,
+                MessagingTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _messagingTicks)),
                 CombineTime = _combining,
             };
         }
