@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using JobQueue.Checkpoints;
 using JobQueue.Coordination;
@@ -6,6 +8,7 @@ using JobQueue.Coordination.Protocol;
 using JobQueue.Execution;
 using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
+using JobQueue.JobScripts;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -29,8 +32,13 @@ public abstract class Cluster : IAsyncDisposable
         Name = name;
         _logging = new OwnedLoggerFactory(options.LoggerFactory);
         Logger = _logging.Factory.CreateLogger(GetType().Name);
-        _coordinatorSettings = CoordinatorOptions.Resolve(options, optionsType, defaultListenAddress, secretPath);
+        Seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
+        _coordinatorSettings = CoordinatorOptions.Resolve(options, optionsType, defaultListenAddress, secretPath) with { Seed = Seed };
+        Logger.LogInformation("Cluster {Name} uses Seed = {Seed}; set {Options}.Seed to repeat its random streams", name, Seed, optionsType);
     }
+
+    /// <summary>The seed of the tasks' random streams: <see cref="ClusterOptions.Seed"/>, or the random one chosen for this cluster.</summary>
+    public ulong Seed { get; }
 
     /// <summary>The prefix of this cluster's worker names.</summary>
     public string Name { get; }
@@ -92,6 +100,27 @@ public abstract class Cluster : IAsyncDisposable
         Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, CancellationToken.None)[0];
 
     /// <summary>
+    /// Splits <paramref name="items"/> with <paramref name="partitioner"/>, runs <paramref name="function"/> on each
+    /// partition on the workers, and combines the partial results here, in the partitions' order (parfun's
+    /// <c>split</c> and <c>combine_with</c>). It computes what <c>combine(partitioner.Split(items).Select(function))</c>
+    /// computes in this process.
+    /// </summary>
+    /// <exception cref="ArgumentException">The function or what it captures cannot be sent to a worker.</exception>
+    public CombinedResult<TResult> MapPartitions<T, TPartial, TResult>(
+        Func<T[], TPartial> function, IEnumerable<T> items, Partitioner<T> partitioner, Func<IEnumerable<TPartial>, TResult> combine,
+        MapOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partitioner);
+        ArgumentNullException.ThrowIfNull(combine);
+        var started = Stopwatch.GetTimestamp();
+        var partitions = partitioner.Split(items).ToArray();
+        var splitting = Stopwatch.GetElapsedTime(started);
+        var partials = Send<T[], TPartial>(function, FunctionShape.OneArgument, partitions, options, cancellationToken);
+        partials.Statistics.AddEncoding(splitting);
+        return new CombinedResult<TResult>(CombineAsync(partials, combine, cancellationToken), partials.Statistics);
+    }
+
+    /// <summary>
     /// Sends <paramref name="value"/> to the workers once: capture the returned handle in your functions and read
     /// <see cref="Scattered{T}.Value"/> there. Each worker fetches the value when a task first needs it and keeps it,
     /// however many tasks use it. (Large captured values travel this way by themselves; this makes it explicit.)
@@ -143,6 +172,20 @@ public abstract class Cluster : IAsyncDisposable
         for (var i = 0; i < count; i++)
         {
             yield return await finished.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<TResult> CombineAsync<TPartial, TResult>(MapResult<TPartial> partials, Func<IEnumerable<TPartial>, TResult> combine, CancellationToken cancellationToken)
+    {
+        var results = await Gather(partials, GatherErrors.Raise, cancellationToken).ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return combine(results);
+        }
+        finally
+        {
+            partials.Statistics.AddCombining(Stopwatch.GetElapsedTime(started));
         }
     }
 
@@ -230,31 +273,82 @@ public abstract class Cluster : IAsyncDisposable
     private MapResult<TResult> Send<T, TResult>(Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, CancellationToken cancellationToken)
     {
         options ??= new MapOptions();
-        if (options.AllowedFailures < 1)
+        Validate(options);
+        var definition = FunctionReference.Describe(function, shape, Logger);
+        var list = items as IReadOnlyList<T> ?? items.ToArray();
+        var futures = new Future<TResult>[list.Count];
+        for (var i = 0; i < futures.Length; i++)
         {
-            throw new ArgumentException($"MapOptions.AllowedFailures = {options.AllowedFailures} must be at least 1, e.g. AllowedFailures = 3.", nameof(options));
+            futures[i] = new Future<TResult>();
         }
 
-        var definition = FunctionReference.Describe(function, shape, Logger);
         var checkpoint = _checkpoints.Open(function, options, Logger);
-        var tasks = items.Select((item, index) => NewTask<T, TResult>(item, index, checkpoint)).ToArray();
         var coordinator = Coordinator;
-        coordinator.Submit(checkpoint?.Resume(tasks) ?? tasks, coordinator.RegisterFunction(definition), options.AllowedFailures);
-        var futures = Array.ConvertAll(tasks, task => (Future<TResult>)task.Item1);
+        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, options.AllowedFailures, options.BatchSize);
+        SubmitChunk(coordinator, map, list, futures, 0, options.ChunkSize ?? list.Count, checkpoint);
         if (cancellationToken.CanBeCanceled)
         {
             cancellationToken.Register(() => Array.ForEach(futures, future => future.Cancel()));
         }
 
-        return new MapResult<TResult>(futures);
+        return new MapResult<TResult>(futures, map.Statistics);
     }
 
-    private static (Future Future, byte[] Argument) NewTask<T, TResult>(T item, int index, CheckpointedMap? checkpoint)
+    private static void Validate(MapOptions options)
     {
-        var task = ((Future)new Future<TResult>(), EncodeArgument(item, index));
-        checkpoint?.Track(task.Item1, item, task.Item2, index);
-        return task;
+        OptionChecks.Positive(options.AllowedFailures, nameof(MapOptions), nameof(MapOptions.AllowedFailures), "AllowedFailures = 3");
+        OptionChecks.Positive(options.BatchSize, nameof(MapOptions), nameof(MapOptions.BatchSize), "BatchSize = 100 items per message, or 1 to send items alone");
+        OptionChecks.Positive(options.ChunkSize, nameof(MapOptions), nameof(MapOptions.ChunkSize), "ChunkSize = 10000 items gathered before dispatch");
+        if (options is { BatchSize: { } batch, ChunkSize: { } chunk } && chunk < batch)
+        {
+            throw new ArgumentException(
+                $"MapOptions.ChunkSize = {chunk} is smaller than MapOptions.BatchSize = {batch}: a chunk gathers whole messages, e.g. BatchSize = 100 with ChunkSize = 10000.",
+                nameof(MapOptions.ChunkSize));
+        }
     }
+
+    /// <summary>Encodes and queues the chunk of items that starts at <paramref name="first"/>; the next chunk follows once it has finished.</summary>
+    private static void SubmitChunk<T>(Coordinator coordinator, MapState map, IReadOnlyList<T> items, Future[] futures, int first, int chunkSize, CheckpointedMap? checkpoint)
+    {
+        var count = Math.Min(chunkSize, items.Count - first);
+        var started = Stopwatch.GetTimestamp();
+        var chunk = new (Future, byte[])[count];
+        for (var i = 0; i < count; i++)
+        {
+            chunk[i] = (futures[first + i], EncodeArgument(items[first + i], first + i));
+            checkpoint?.Track(futures[first + i], items[first + i], chunk[i].Item2, first + i);
+        }
+
+        // Items whose results the checkpoint holds complete now; the coordinator passes over finished futures.
+        checkpoint?.Resume(chunk);
+
+        map.Statistics.AddEncoding(Stopwatch.GetElapsedTime(started));
+        coordinator.Submit(map, first, chunk);
+        var next = first + count;
+        if (next >= items.Count)
+        {
+            return;
+        }
+
+        _ = Task.WhenAll(futures.Skip(first).Take(count).Select(future => future.Completion)).ContinueWith(
+            _ =>
+            {
+                try
+                {
+                    SubmitChunk(coordinator, map, items, futures, next, chunkSize, checkpoint);
+                }
+                catch (Exception exception) when (exception is ArgumentException or ObjectDisposedException)
+                {
+                    // Nobody waits on this continuation: the futures not yet queued carry the error.
+                    foreach (var future in futures.Skip(next))
+                    {
+                        future.TrySetException(exception);
+                    }
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
 
     private static byte[] EncodeArgument<T>(T item, int index)
     {

@@ -27,6 +27,13 @@ public abstract record ClusterOptions
     /// </summary>
     public string? ContactAddress { get; init; }
 
+    /// <summary>
+    /// The seed of the tasks' random streams (<see cref="TaskContext.Random"/>): with the same seed, every item gets
+    /// the same numbers whatever the number of workers or the order they run in. <value>The default is a random seed
+    /// per cluster, logged and available as <see cref="Cluster.Seed"/> so that a run can be repeated.</value>
+    /// </summary>
+    public ulong? Seed { get; init; }
+
     /// <summary>Where the cluster logs. <value>The default writes warnings and errors to standard error.</value></summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

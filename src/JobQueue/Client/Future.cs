@@ -47,25 +47,37 @@ public abstract class Future
     internal abstract Task Completion { get; }
 
     // Scheduling state, guarded by the coordinator's lock.
-    internal uint FunctionId { get; private set; }
+    internal MapState? Map { get; private set; }
     internal byte[] Argument { get; private set; } = [];
-    internal int AllowedFailures { get; private set; }
     internal WorkerSession? Worker { get; set; }
     internal List<string>? LostWorkers { get; set; }
 
     /// <summary>Where the result is stored before the future completes; null without a checkpoint.</summary>
     internal CheckpointEntry? Checkpoint { get; set; }
 
-    /// <summary>Cancels the task: a queued task never runs; a running one sees its cancellation token signalled.</summary>
-    public void Cancel() => _coordinator?.Cancel(this);
+    /// <summary>The item's position in its map.</summary>
+    internal long Index => (long)(Id - Map!.FirstTaskId);
 
-    internal void Bind(Coordinator coordinator, ulong id, uint functionId, byte[] argument, int allowedFailures)
+    /// <summary>Cancels the task: a queued task never runs; a running one sees its cancellation token signalled.</summary>
+    public void Cancel()
+    {
+        // A future of a chunk not yet sent (MapOptions.ChunkSize) has no coordinator: its chunk skips it.
+        if (_coordinator is { } coordinator)
+        {
+            coordinator.Cancel(this);
+        }
+        else
+        {
+            TrySetCancelled();
+        }
+    }
+
+    internal void Bind(Coordinator coordinator, MapState map, long index, byte[] argument)
     {
         _coordinator = coordinator;
-        Id = id;
-        FunctionId = functionId;
+        Map = map;
+        Id = map.FirstTaskId + (ulong)index;
         Argument = argument;
-        AllowedFailures = allowedFailures;
     }
 
     /// <summary>Decodes and sets the result; false when the future had already completed.</summary>

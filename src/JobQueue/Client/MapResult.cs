@@ -1,4 +1,5 @@
 using System.Collections;
+using JobQueue.Maps;
 
 namespace JobQueue;
 
@@ -6,8 +7,18 @@ namespace JobQueue;
 public sealed class MapResult<T> : IReadOnlyList<Future<T>>
 {
     private readonly Future<T>[] _futures;
+    private readonly MapStatistics _statistics;
 
-    internal MapResult(Future<T>[] futures) => _futures = futures;
+    internal MapResult(Future<T>[] futures, MapStatistics statistics)
+    {
+        _futures = futures;
+        _statistics = statistics;
+    }
+
+    /// <summary>Where the map's time went, once it finished: compute on the workers, overhead, partitions. Print it.</summary>
+    public MapProfile Profile => _statistics.Snapshot();
+
+    internal MapStatistics Statistics => _statistics;
 
     public int Count => _futures.Length;
 
@@ -49,6 +60,20 @@ public sealed record MapOptions
     /// then resume a checkpoint made with the same version string. <value>The default is the hash of the code.</value>
     /// </summary>
     public string? CheckpointVersion { get; init; }
+
+    /// <summary>
+    /// Items per message (BluePyParallel's <c>batch_size</c>): consecutive items travel and run together on one
+    /// worker thread, each keeping its own future, result and error. <c>1</c> sends every item alone.
+    /// <value>The default learns the size from the workers' measurements, aiming at partitions of about 1 ms of work.</value>
+    /// </summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>
+    /// Items gathered before dispatch (BluePyParallel's <c>chunk_size</c>): the map encodes and queues this many
+    /// items, and the next chunk once those have finished, so a huge map never holds all its encoded items at once.
+    /// An item of a later chunk that cannot be encoded fails its own future. <value>The default sends every item at once.</value>
+    /// </summary>
+    public int? ChunkSize { get; init; }
 }
 
 /// <summary>What <c>Gather</c> does when tasks fail.</summary>

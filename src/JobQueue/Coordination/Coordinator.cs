@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
@@ -16,6 +17,10 @@ namespace JobQueue.Coordination;
 internal sealed class Coordinator : IAsyncDisposable
 {
     private const int MaxTasksPerBatch = 4096;
+
+    // Bounds a frame of tasks and a partition by argument bytes, far below FrameStream.MaxFrameSize.
+    private const int MaxBatchBytes = 16 << 20;
+    private const int MaxPartitionBytes = 1 << 20;
     private const int FileChunkSize = 1 << 20;
 
     private readonly CoordinatorSettings _settings;
@@ -31,6 +36,10 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly ClusterSecret _secret;
     private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _nextTaskId;
+    private long _nextMapNumber;
+
+    // Where NextPartition gathers a partition's items, reused under the lock.
+    private readonly List<Future> _partitionItems = [];
     private long _fileBytesSent;
     private int _nextSession;
     private Task _acceptLoop = Task.CompletedTask;
@@ -108,18 +117,40 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues tasks in order and sends them to workers with credit.</summary>
-    public void Submit(IReadOnlyList<(Future Future, byte[] Argument)> tasks, uint functionId, int allowedFailures)
+    /// <summary>
+    /// Numbers a new map of <paramref name="count"/> items and reserves its task ids; <see cref="Submit"/> then queues its
+    /// items. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements.
+    /// </summary>
+    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
+    {
+        lock (_gate)
+        {
+            var map = new MapState(_nextMapNumber++, _nextTaskId, functionId, allowedFailures, batchSize);
+            _nextTaskId += (ulong)count;
+            map.Statistics.EstimatedPartitionSize = () =>
+            {
+                lock (_gate)
+                {
+                    return map.Sizer.Estimate;
+                }
+            };
+            return map;
+        }
+    }
+
+    /// <summary>Queues consecutive items of <paramref name="map"/>, from <paramref name="firstIndex"/> on, and sends them to workers with credit.</summary>
+    public void Submit(MapState map, int firstIndex, IReadOnlyList<(Future Future, byte[] Argument)> items)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-            foreach (var (future, argument) in tasks)
+            for (var i = 0; i < items.Count; i++)
             {
-                future.Bind(this, _nextTaskId++, functionId, argument, allowedFailures);
-                _queue.Enqueue(future);
+                items[i].Future.Bind(this, map, firstIndex + i, items[i].Argument);
+                _queue.Enqueue(items[i].Future);
             }
 
+            map.Undispatched += items.Count;
             DispatchLocked();
         }
     }
@@ -203,7 +234,7 @@ internal sealed class Coordinator : IAsyncDisposable
                 session.Abort();
             }
 
-            unfinished = [.. _retries, .. _queue, .. _sessions.SelectMany(session => session.Assigned.Values)];
+            unfinished = [.. _retries, .. _queue, .. _sessions.SelectMany(session => session.Assigned.Values).SelectMany(partition => partition.Items)];
             _retries.Clear();
             _queue.Clear();
         }
@@ -301,7 +332,7 @@ internal sealed class Coordinator : IAsyncDisposable
                 session = new WorkerSession(socket, frames, first.Register);
             }
 
-            session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds } });
+            session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
             AddSession(session);
             using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             var writer = session.WriteLoopAsync(connection.Token);
@@ -349,7 +380,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
     private async Task ReadLoopAsync(WorkerSession session)
     {
-        var completed = new List<(Future Future, TaskResult Result)>();
+        var completed = new List<(Future[] Items, TaskResult Result)>();
         while (await session.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } message)
         {
             session.LastHeard = Environment.TickCount64;
@@ -357,9 +388,11 @@ internal sealed class Coordinator : IAsyncDisposable
             {
                 case FromWorker.MessageOneofCase.Results:
                     TakeResults(session, message.Results, completed);
-                    foreach (var (future, result) in completed)
+                    foreach (var (items, result) in completed)
                     {
-                        Complete(future, result);
+                        var started = Stopwatch.GetTimestamp();
+                        Complete(items, result);
+                        items[0].Map!.Statistics.AddMessaging(started);
                     }
 
                     completed.Clear();
@@ -405,27 +438,41 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    private void TakeResults(WorkerSession session, ResultBatch batch, List<(Future, TaskResult)> completed)
+    private void TakeResults(WorkerSession session, ResultBatch batch, List<(Future[], TaskResult)> completed)
     {
         lock (_gate)
         {
             foreach (var result in batch.Results)
             {
-                // Only the worker that holds a task may finish it: no late or doubled result gets through.
-                if (!session.Assigned.Remove(result.Id, out var future))
+                // Only the worker that holds a partition may finish it: no late or doubled result gets through.
+                if (!session.Assigned.Remove(result.Id, out var partition))
                 {
                     continue;
                 }
 
-                future.Worker = null;
-                if (result.OutcomeCase == TaskResult.OutcomeOneofCase.Returned)
+                partition.Map.InFlight--;
+                var reported = Math.Min(result.ValueEnds.Count, partition.Items.Length);
+                for (var i = 0; i < partition.Items.Length; i++)
                 {
-                    _retries.Enqueue(future);
+                    partition.Items[i].Worker = null;
+                    if (i >= reported)
+                    {
+                        // Handed back unstarted (drain): they go elsewhere, in order.
+                        _retries.Enqueue(partition.Items[i]);
+                        partition.Map.Undispatched++;
+                    }
+                }
+
+                if (reported == 0)
+                {
                     continue;
                 }
 
-                session.TasksDone++;
-                completed.Add((future, result));
+                var compute = TimeSpan.FromTicks((long)(result.ComputeNanoseconds / 100));
+                partition.Map.Sizer.Observe(reported, compute.TotalSeconds);
+                partition.Map.Statistics.AddPartition(reported, compute);
+                session.TasksDone += reported;
+                completed.Add((partition.Items, result));
             }
 
             session.Credit += (int)batch.Credit;
@@ -433,24 +480,36 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    private static void Complete(Future future, TaskResult result)
+    /// <summary>Completes each reported item of a partition with its own value, error or cancellation.</summary>
+    private static void Complete(Future[] items, TaskResult result)
     {
-        switch (result.OutcomeCase)
+        var values = result.Values.Span;
+        var (errors, cancellations) = (result.Failures?.Errors, result.Failures?.Cancelled);
+        var (start, error, cancelled) = (0, 0, 0);
+        for (var i = 0; i < result.ValueEnds.Count && i < items.Length; i++)
         {
-            case TaskResult.OutcomeOneofCase.Value:
-                future.TrySetResult(result.Value.Span);
-                break;
-            case TaskResult.OutcomeOneofCase.Error:
-                future.TrySetException(new RemoteTaskException(result.Error.Type, result.Error.Message, result.Error.StackTrace));
-                break;
-            default:
-                future.TrySetCancelled();
-                break;
+            var end = (int)result.ValueEnds[i];
+            if (errors is not null && error < errors.Count && errors[error].Item == i)
+            {
+                var thrown = errors[error++].Error;
+                items[i].TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
+            }
+            else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
+            {
+                cancelled++;
+                items[i].TrySetCancelled();
+            }
+            else
+            {
+                items[i].TrySetResult(values[start..end]);
+            }
+
+            start = end;
         }
     }
 
-    // Deals queued tasks one at a time, round-robin, to the workers with credit, so a few long tasks spread out
-    // while a large map still leaves in one batch per worker.
+    // Deals partitions one at a time, round-robin, to the workers with credit, so a few long tasks spread out
+    // while a large map still leaves in one frame per worker.
     private void DispatchLocked()
     {
         if (_retries.Count == 0 && _queue.Count == 0)
@@ -459,24 +518,41 @@ internal sealed class Coordinator : IAsyncDisposable
         }
 
         var ready = _sessions.Where(session => session.Credit > 0 && !session.Closed && !session.Draining).ToList();
-        var batches = ready.ToDictionary(session => session, _ => new TaskBatch());
-        for (var turn = _nextSession++; ready.Count > 0 && NextTask() is { } future; turn++)
+        var threads = ready.Count == 0 ? 0 : _sessions.Sum(session => (int)session.Registration.Threads);
+        var batches = ready.ToDictionary(session => session, _ => new OutgoingBatch());
+        for (var turn = _nextSession++; ready.Count > 0; turn++)
         {
-            var session = ready[turn % ready.Count];
-            if (session.KnownFunctions.Add(future.FunctionId))
+            var started = Stopwatch.GetTimestamp();
+            if (NextPartition(threads) is not { } partition)
             {
-                session.Send(new ToWorker { Function = _functions[(int)future.FunctionId] });
+                break;
             }
 
-            future.Worker = session;
-            session.Assigned[future.Id] = future;
+            var session = ready[turn % ready.Count];
+            if (session.KnownFunctions.Add(partition.Map.FunctionId))
+            {
+                session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
+            }
+
+            var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Items[0].Index };
+            var bytes = 0L;
+            foreach (var future in partition.Items)
+            {
+                future.Worker = session;
+                spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(future.Argument));
+                bytes += future.Argument.Length;
+            }
+
+            session.Assigned[partition.Id] = partition;
             session.Credit--;
             var batch = batches[session];
-            batch.Tasks.Add(new TaskSpec { Id = future.Id, Function = future.FunctionId, Argument = UnsafeByteOperations.UnsafeWrap(future.Argument) });
-            if (session.Credit == 0 || batch.Tasks.Count == MaxTasksPerBatch)
+            batch.Tasks.Tasks.Add(spec);
+            batch.Bytes += bytes;
+            partition.Map.Statistics.AddMessaging(started);
+            if (session.Credit == 0 || batch.Tasks.Tasks.Count == MaxTasksPerBatch || batch.Bytes >= MaxBatchBytes)
             {
-                session.Send(new ToWorker { Tasks = batch });
-                batches[session] = new TaskBatch();
+                session.Send(new ToWorker { Tasks = batch.Tasks });
+                batches[session] = new OutgoingBatch();
                 if (session.Credit == 0)
                 {
                     ready.Remove(session);
@@ -484,23 +560,67 @@ internal sealed class Coordinator : IAsyncDisposable
             }
         }
 
-        foreach (var (session, batch) in batches.Where(pair => pair.Value.Tasks.Count > 0))
+        foreach (var (session, batch) in batches.Where(pair => pair.Value.Tasks.Tasks.Count > 0))
         {
-            session.Send(new ToWorker { Tasks = batch });
+            session.Send(new ToWorker { Tasks = batch.Tasks });
         }
     }
 
-    private Future? NextTask()
+    /// <summary>The next consecutive pending items of one map, retries first, as many as its sizer asks for.</summary>
+    private Partition? NextPartition(int threads)
     {
-        while (_retries.TryDequeue(out var future) || _queue.TryDequeue(out future))
+        var source = HasPending(_retries) ? _retries : HasPending(_queue) ? _queue : null;
+        if (source is null)
+        {
+            return null;
+        }
+
+        var map = source.Peek().Map!;
+        if (map.InFlight >= map.Sizer.MaxInFlight(threads))
+        {
+            return null; // the results that size the rest are on their way
+        }
+
+        var first = source.Dequeue();
+        var size = map.Sizer.Next(map.Undispatched, threads);
+        map.InFlight++;
+        if (size == 1)
+        {
+            map.Undispatched--;
+            return new Partition(map, [first]);
+        }
+
+        var items = _partitionItems;
+        items.Add(first);
+        var bytes = (long)first.Argument.Length;
+        while (items.Count < size && bytes < MaxPartitionBytes && source.TryPeek(out var next)
+            && next.Map == map && next.Id == items[^1].Id + 1 && !next.Completion.IsCompleted)
+        {
+            items.Add(source.Dequeue());
+            bytes += next.Argument.Length;
+        }
+
+        map.Undispatched -= items.Count;
+        var partition = new Partition(map, [.. items]);
+        items.Clear();
+        return partition;
+    }
+
+    /// <summary>Drops finished (cancelled) items from the head of <paramref name="queue"/>; true when a pending one is next.</summary>
+    private static bool HasPending(Queue<Future> queue)
+    {
+        while (queue.TryPeek(out var future))
         {
             if (!future.Completion.IsCompleted)
             {
-                return future;
+                return true;
             }
+
+            queue.Dequeue();
+            future.Map!.Undispatched--;
         }
 
-        return null;
+        return false;
     }
 
     private void AddSession(WorkerSession session)
@@ -528,24 +648,37 @@ internal sealed class Coordinator : IAsyncDisposable
             }
 
             session.Closed = true;
-            foreach (var future in session.Assigned.Values)
+            foreach (var partition in session.Assigned.Values)
             {
+                partition.Map.InFlight--;
+            }
+
+            foreach (var future in session.Assigned.Values.OrderBy(partition => partition.Id).SelectMany(partition => partition.Items))
+            {
+                // Items whose result already arrived keep it; the others run again, or fail when their workers keep dying.
                 future.Worker = null;
+                if (future.Completion.IsCompleted)
+                {
+                    continue;
+                }
+
                 if (session.Draining)
                 {
                     // Sent before the drain reached the worker: not the task's fault.
                     _retries.Enqueue(future);
+                    future.Map!.Undispatched++;
                     continue;
                 }
 
                 (future.LostWorkers ??= []).Add(session.Name);
-                if (future.LostWorkers.Count >= future.AllowedFailures)
+                if (future.LostWorkers.Count >= future.Map!.AllowedFailures)
                 {
                     lost.Add(future);
                 }
                 else
                 {
                     _retries.Enqueue(future);
+                    future.Map.Undispatched++;
                 }
             }
 
@@ -590,5 +723,13 @@ internal sealed class Coordinator : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>A frame of tasks for one worker being filled, and the argument bytes in it.</summary>
+    private sealed class OutgoingBatch
+    {
+        public TaskBatch Tasks { get; } = new();
+
+        public long Bytes { get; set; }
     }
 }

@@ -8,6 +8,9 @@ namespace JobQueue.Coordination;
 /// <param name="SecretPath">Where the cluster secret is written for the workers.</param>
 internal sealed record CoordinatorSettings(string ListenAddress, IReadOnlyList<int> Ports, string? ContactHost, int? ContactPort, string SecretPath)
 {
+    /// <summary>The cluster's seed (<see cref="ClusterOptions.Seed"/>), sent to every worker for the tasks' random streams.</summary>
+    public ulong Seed { get; init; }
+
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
 

@@ -32,7 +32,7 @@ internal sealed class WorkerSession
 
     // Guarded by the coordinator's lock.
     public int Credit { get; set; }
-    public Dictionary<ulong, Future> Assigned { get; } = [];
+    public Dictionary<ulong, Partition> Assigned { get; } = [];
     public HashSet<uint> KnownFunctions { get; } = [];
     public long TasksDone { get; set; }
     public long ResidentMemory { get; set; }

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Google.Protobuf;
 using JobQueue.Coordination;
@@ -152,9 +154,10 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
     }
 
     /// <summary>One connection's worth of work. Returns how the worker ends, or null to reconnect.</summary>
-    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger)
+    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger) : ITaskCancellation
     {
         private const int ResultsPerBatch = 512;
+        private const int ResultBytesPerBatch = 16 << 20;
         private static readonly long BufferedWorkTicks = Stopwatch.Frequency / 500; // keep about 2 ms of work queued
 
         // Results of tasks shorter than this wait for company (or an empty queue): a frame per result would cost more
@@ -169,16 +172,23 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private readonly object _gate = new();
         private readonly SemaphoreSlim _flush = new(0);
         private List<TaskResult> _results = [];
+        private long _resultBytes;
+        private ulong _seed;
+        private CancellationToken _ended;
         private List<IMessage> _outbox = [];
         private long _received;
         private long _finished;
         private long _creditGranted;
         private double _averageTicks;
-        private bool _draining;
+        private volatile bool _draining;
+
+        // _cancelled.Count, readable without the lock: items check it before taking the lock.
+        private volatile int _cancelledCount;
 
         public async Task<WorkerExit?> RunAsync(CancellationToken stopping)
         {
             using var ended = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            _ended = ended.Token;
             Post(new FromWorker
             {
                 Register = new Register
@@ -201,6 +211,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     switch (message.MessageCase)
                     {
                         case ToWorker.MessageOneofCase.Welcome:
+                            _seed = message.Welcome.Seed;
                             heartbeat ??= HeartbeatLoopAsync(TimeSpan.FromMilliseconds(message.Welcome.HeartbeatIntervalMs), ended.Token);
                             _flush.Release(); // grants the first credit
                             break;
@@ -274,77 +285,138 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private async Task ExecuteLoopAsync(CancellationToken ended)
         {
             var reader = _tasks.Reader;
+            var current = TaskContext.Enter();
             while (await reader.WaitToReadAsync(ended).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var task))
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var result = await ExecuteAsync(task, ended).ConfigureAwait(false);
+                    var result = await ExecuteAsync(task, current).ConfigureAwait(false);
                     AddResult(result, flushNow: reader.Count == 0 || Stopwatch.GetTimestamp() - started > BatchableTicks);
                 }
             }
         }
 
-        private async ValueTask<TaskResult> ExecuteAsync(TaskSpec task, CancellationToken ended)
+        /// <summary>Runs a partition's items in order, each with its own context, result or error; stops early when draining.</summary>
+        private async ValueTask<TaskResult> ExecuteAsync(TaskSpec partition, StrongBox<TaskContext?> current)
         {
-            CancellationTokenSource? cancellation = null;
+            var started = Stopwatch.GetTimestamp();
+            var result = new TaskResult { Id = partition.Id };
+            Task<LoadedFunction> loading;
             lock (_gate)
             {
-                if (_cancelled.Remove(task.Id))
-                {
-                    return new TaskResult { Id = task.Id, Cancelled = true };
-                }
+                loading = _functions[partition.Function];
+            }
 
+            // Loading (and fetching) the function is not the items' work: wait for it before their clocks start.
+            if (!loading.IsCompleted)
+            {
+                await loading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            // A partition of one sends its value as it came; more are packed one after the other.
+            var packed = partition.Arguments.Count > 1 ? new ArrayBufferWriter<byte>() : null;
+            var single = ByteString.Empty;
+            var computeTicks = 0L;
+            for (var item = 0; item < partition.Arguments.Count; item++)
+            {
+                var id = partition.Id + (ulong)item;
                 if (_draining)
                 {
-                    return new TaskResult { Id = task.Id, Returned = true };
-                }
-            }
-
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                Task<LoadedFunction> loading;
-                lock (_gate)
-                {
-                    loading = _functions[task.Function];
+                    break; // the rest goes back unstarted
                 }
 
-                var function = loading.IsCompletedSuccessfully ? loading.Result : await loading.ConfigureAwait(false);
-                if (function.TakesCancellation)
+                if (_cancelledCount > 0 && TakeCancelled(id))
                 {
-                    cancellation = CancellationTokenSource.CreateLinkedTokenSource(ended);
-                    lock (_gate)
+                    (result.Failures ??= new ItemFailures()).Cancelled.Add((uint)item);
+                    result.ValueEnds.Add((uint)(packed?.WrittenCount ?? single.Length));
+                    continue;
+                }
+
+                var itemStarted = Stopwatch.GetTimestamp();
+                var context = new TaskContext(new TaskKey((long)partition.Map, (long)partition.FirstIndex + item), commandLine.Name, _seed, id, this);
+                current.Value = context;
+                try
+                {
+                    var function = await loading.ConfigureAwait(false);
+                    var value = await function.RunAsync(partition.Arguments[item].Memory, function.TakesCancellation ? context.CancellationToken : CancellationToken.None).ConfigureAwait(false);
+                    if (packed is null)
                     {
-                        _running[task.Id] = cancellation;
+                        single = UnsafeByteOperations.UnsafeWrap(value);
+                    }
+                    else
+                    {
+                        packed.Write(value);
                     }
                 }
-
-                var value = await function.RunAsync(task.Argument.Memory, cancellation?.Token ?? CancellationToken.None).ConfigureAwait(false);
-                return new TaskResult { Id = task.Id, Value = UnsafeByteOperations.UnsafeWrap(value) };
-            }
-            catch (OperationCanceledException) when (cancellation?.IsCancellationRequested == true)
-            {
-                return new TaskResult { Id = task.Id, Cancelled = true };
-            }
-            catch (Exception exception)
-            {
-                var thrown = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
-                return new TaskResult { Id = task.Id, Error = new TaskError { Type = thrown.GetType().FullName ?? thrown.GetType().Name, Message = thrown.Message, StackTrace = thrown.StackTrace ?? "" } };
-            }
-            finally
-            {
-                var elapsed = Stopwatch.GetTimestamp() - started;
-                lock (_gate)
+                catch (OperationCanceledException) when (context.CancellationRequested)
                 {
-                    _averageTicks = _averageTicks == 0 ? elapsed : (0.9 * _averageTicks) + (0.1 * elapsed);
-                    if (cancellation is not null)
+                    (result.Failures ??= new ItemFailures()).Cancelled.Add((uint)item);
+                }
+                catch (Exception exception)
+                {
+                    var thrown = exception is TargetInvocationException { InnerException: { } inner } ? inner : exception;
+                    (result.Failures ??= new ItemFailures()).Errors.Add(new ItemError
                     {
-                        _running.Remove(task.Id);
-                    }
+                        Item = (uint)item,
+                        Error = new TaskError { Type = thrown.GetType().FullName ?? thrown.GetType().Name, Message = thrown.Message, StackTrace = thrown.StackTrace ?? "" },
+                    });
+                }
+                finally
+                {
+                    current.Value = null;
+                    context.End();
+                    computeTicks += Stopwatch.GetTimestamp() - itemStarted;
                 }
 
-                cancellation?.Dispose();
+                result.ValueEnds.Add((uint)(packed?.WrittenCount ?? single.Length));
+            }
+
+            result.Values = packed is null ? single : UnsafeByteOperations.UnsafeWrap(packed.WrittenMemory);
+            result.ComputeNanoseconds = Nanoseconds(computeTicks);
+            var elapsed = Stopwatch.GetTimestamp() - started;
+            lock (_gate)
+            {
+                _averageTicks = _averageTicks == 0 ? elapsed : (0.9 * _averageTicks) + (0.1 * elapsed);
+            }
+
+            return result;
+        }
+
+        private static ulong Nanoseconds(long stopwatchTicks) => (ulong)Math.Max(0, stopwatchTicks * (1_000_000_000.0 / Stopwatch.Frequency));
+
+        CancellationTokenSource ITaskCancellation.Track(ulong taskId)
+        {
+            var source = CancellationTokenSource.CreateLinkedTokenSource(_ended);
+            lock (_gate)
+            {
+                _running[taskId] = source;
+            }
+
+            if (_cancelledCount > 0 && TakeCancelled(taskId))
+            {
+                source.Cancel();
+            }
+
+            return source;
+        }
+
+        /// <summary>Whether the coordinator cancelled the task before it started or before it asked for its token; forgets it.</summary>
+        private bool TakeCancelled(ulong taskId)
+        {
+            lock (_gate)
+            {
+                var removed = _cancelled.Remove(taskId);
+                _cancelledCount = _cancelled.Count;
+                return removed;
+            }
+        }
+
+        void ITaskCancellation.Untrack(ulong taskId)
+        {
+            lock (_gate)
+            {
+                _running.Remove(taskId);
             }
         }
 
@@ -453,6 +525,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     else
                     {
                         _cancelled.Add(id);
+                        _cancelledCount = _cancelled.Count;
                     }
                 }
             }
@@ -477,8 +550,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             lock (_gate)
             {
                 _results.Add(result);
+                _resultBytes += result.Values.Length;
                 _finished++;
-                flush = flushNow || _results.Count >= ResultsPerBatch;
+                flush = flushNow || _results.Count >= ResultsPerBatch || _resultBytes >= ResultBytesPerBatch;
             }
 
             if (flush)
@@ -519,6 +593,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 lock (_gate)
                 {
                     (_results, results) = (results, _results);
+                    _resultBytes = 0;
                     (_outbox, outbox) = (outbox, _outbox);
                     credit = _draining ? 0 : CreditLocked();
                 }

@@ -1,0 +1,38 @@
+using JobQueue.Maps;
+
+namespace JobQueue.Coordination;
+
+/// <summary>
+/// The coordinator's view of one <c>Map</c> (or <c>Submit</c>): its number, which fixes its items' keys, a block of
+/// task ids (item i has <see cref="FirstTaskId"/> + i), its function, how its partitions are sized, and what it measured.
+/// </summary>
+internal sealed class MapState(long number, ulong firstTaskId, uint functionId, int allowedFailures, int? batchSize)
+{
+    public long Number { get; } = number;
+
+    public ulong FirstTaskId { get; } = firstTaskId;
+
+    public uint FunctionId { get; } = functionId;
+
+    public int AllowedFailures { get; } = allowedFailures;
+
+    public PartitionSizer Sizer { get; } = new(batchSize);
+
+    public MapStatistics Statistics { get; } = new();
+
+    /// <summary>Items queued and not yet sent to a worker, for the tail bound; guarded by the coordinator's lock.</summary>
+    public int Undispatched { get; set; }
+
+    /// <summary>Partitions on workers, whose results have not come back; guarded by the coordinator's lock.</summary>
+    public int InFlight { get; set; }
+}
+
+/// <summary>Consecutive items of one map, sent to one worker as one <see cref="Protocol.TaskSpec"/>; its id is its first item's.</summary>
+internal sealed class Partition(MapState map, Future[] items)
+{
+    public MapState Map { get; } = map;
+
+    public Future[] Items { get; } = items;
+
+    public ulong Id => Items[0].Id;
+}
