@@ -2,6 +2,7 @@ using System.Globalization;
 using JobQueue.Configuration;
 using JobQueue.Coordination;
 using JobQueue.Jobs;
+using JobQueue.Scaling;
 using JobQueue.JobScripts;
 using JobQueue.Submission;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,8 @@ public abstract class JobQueueCluster : Cluster
     private int _nextJobIndex;
     private TaskCompletionSource _workersCannotStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _exitHandlerRegistered;
+    private Adaptive? _adaptive;
+    private IReadOnlyCollection<string> _idleJobs = [];
 
     private protected JobQueueCluster(JobQueueOptions options, BatchSystem batchSystem, JobQueueConfig config)
         : this(config.Apply(options, batchSystem.ConfigSection), batchSystem)
@@ -115,6 +118,7 @@ public abstract class JobQueueCluster : Cluster
     /// <exception cref="ArgumentException">Not exactly one target was given, or it is negative or malformed.</exception>
     public void Scale(int? workers = null, int? jobs = null, int? cores = null, string? memory = null)
     {
+        StopAdapting();
         SetTarget(workers, jobs, cores, memory);
         _wake.Release();
     }
@@ -123,8 +127,41 @@ public abstract class JobQueueCluster : Cluster
     /// <exception cref="BatchCommandException">The batch system refused a submission, or a command failed (over SSH: the connection).</exception>
     public async Task ScaleAsync(int? workers = null, int? jobs = null, int? cores = null, string? memory = null, CancellationToken cancellationToken = default)
     {
+        StopAdapting();
         SetTarget(workers, jobs, cores, memory);
         await ReconcileAsync(throwRefusals: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Submits and removes jobs by itself from now on: enough workers to finish the queued work in about
+    /// <paramref name="targetDuration"/>, within the bounds (all that are given hold). See <see cref="AdaptOptions"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The bounds are negative or contradict each other; the message names them.</exception>
+    public Adaptive Adapt(
+        int min = 0, int max = int.MaxValue, int? minJobs = null, int? maxJobs = null, int? minCores = null, int? maxCores = null,
+        string? minMemory = null, string? maxMemory = null, TimeSpan? interval = null, int waitCount = 3, TimeSpan? targetDuration = null,
+        TimeSpan? idleTimeout = null, int? maxPendingJobs = null) =>
+        Adapt(new AdaptOptions
+        {
+            Min = min, Max = max, MinJobs = minJobs, MaxJobs = maxJobs, MinCores = minCores, MaxCores = maxCores, MinMemory = minMemory, MaxMemory = maxMemory,
+            Interval = interval, WaitCount = waitCount, TargetDuration = targetDuration, IdleTimeout = idleTimeout, MaxPendingJobs = maxPendingJobs,
+        });
+
+    /// <inheritdoc cref="Adapt(int, int, int?, int?, int?, int?, string?, string?, TimeSpan?, int, TimeSpan?, TimeSpan?, int?)"/>
+    public Adaptive Adapt(AdaptOptions options) => Adapt(options, TimeProvider.System);
+
+    internal Adaptive Adapt(AdaptOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var limits = AdaptBounds.Resolve(options, Definition);
+        StopAdapting();
+        var adaptive = new Adaptive(this, new AdaptivePolicy(limits), time, Logger);
+        lock (_gate)
+        {
+            _adaptive = adaptive;
+        }
+
+        return adaptive;
     }
 
     /// <summary>What job <paramref name="jobId"/> wrote to its standard output and error so far, from the log directory (over SSH too).</summary>
@@ -155,7 +192,7 @@ public abstract class JobQueueCluster : Cluster
         var memory = workers.Sum(worker => worker.MemoryLimit) / 1e9;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{GetType().Name}({Name}, {Address ?? "not started"}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB");
+            $"{GetType().Name}({Name}, {Address ?? "not started"}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}");
     }
 
     private protected override Task WorkersCannotStart
@@ -185,6 +222,7 @@ public abstract class JobQueueCluster : Cluster
 
     private protected override async Task StopWorkersAsync(Coordinator coordinator)
     {
+        StopAdapting();
         await StopLoopAsync().ConfigureAwait(false);
         coordinator.ShutDownWorkers("the cluster was disposed");
         try
@@ -204,6 +242,7 @@ public abstract class JobQueueCluster : Cluster
 
     private protected override async ValueTask ReleaseAsync()
     {
+        StopAdapting();
         await StopLoopAsync().ConfigureAwait(false);
         lock (_gate)
         {
@@ -229,6 +268,47 @@ public abstract class JobQueueCluster : Cluster
         var states = jobs.GroupBy(job => job.State).Select(group => $"{group.Count()} {group.Key.ToString().ToLowerInvariant()}");
         var pendingReasons = jobs.Where(job => job.State == JobState.Pending && job.Reason is not null).Select(job => job.Reason).Distinct().ToList();
         return $"Jobs: {string.Join(", ", states)}{(pendingReasons.Count > 0 ? $" (pending because: {string.Join(", ", pendingReasons)})" : "")}.";
+    }
+
+    /// <summary>The adaptive loop's view of the work and the jobs.</summary>
+    internal AdaptiveLoad AdaptiveLoad()
+    {
+        var (queued, workers) = Coordinator.Load();
+        var (pending, running) = _jobs.LiveByState();
+        var busyJobs = workers.Where(worker => worker.Held > 0).Select(worker => worker.JobId).ToHashSet();
+        return new AdaptiveLoad(
+            queued, workers.Sum(worker => worker.Held), Workers.Sum(worker => worker.TasksDone), workers.Sum(worker => Math.Min(worker.Held, worker.Threads)),
+            pending, running, busyJobs, _jobs.StartFailures);
+    }
+
+    /// <summary>Sets the job target for <paramref name="adaptive"/>, unless a Scale or another Adapt has replaced it since.</summary>
+    internal void SetAdaptiveTarget(Adaptive adaptive, int jobs, IReadOnlyCollection<string> idleJobs)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_adaptive, adaptive) || _stopping.IsCancellationRequested || (_targetJobs == jobs && _loop is { IsCompleted: false }))
+            {
+                return;
+            }
+
+            _idleJobs = idleJobs;
+        }
+
+        ApplyTarget(jobs);
+        _wake.Release();
+    }
+
+    private void StopAdapting()
+    {
+        Adaptive? adaptive;
+        lock (_gate)
+        {
+            (adaptive, _adaptive) = (_adaptive, null);
+            _idleJobs = [];
+        }
+
+        // Its loop ends at its next tick at the latest; from here on its decisions are ignored.
+        _ = adaptive?.StopAsync();
     }
 
     private async Task StopLoopAsync()
@@ -260,6 +340,11 @@ public abstract class JobQueueCluster : Cluster
             : jobs is { } j ? NotNegative(j, nameof(jobs))
             : cores is { } c ? Ceiling(NotNegative(c, nameof(cores)), definition.Cores)
             : (int)Math.Ceiling((double)MemorySize.Parse(memory!, nameof(memory)).Bytes / definition.Memory.Bytes);
+        ApplyTarget(target);
+    }
+
+    private void ApplyTarget(int target)
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
@@ -433,7 +518,13 @@ public abstract class JobQueueCluster : Cluster
             }
             else if (live > target)
             {
-                var (cancel, retire) = _jobs.ChooseForRemoval(live - target, workersByJob);
+                IReadOnlyCollection<string> idleJobs;
+                lock (_gate)
+                {
+                    idleJobs = _idleJobs;
+                }
+
+                var (cancel, retire) = _jobs.ChooseForRemoval(live - target, workersByJob, idleJobs);
                 Coordinator.DrainWorkers(retire);
                 await CancelJobsAsync(cancel, cancellationToken).ConfigureAwait(false);
             }

@@ -64,6 +64,19 @@ public abstract record JobQueueOptions : ClusterOptions
     /// <summary>A worker that cannot reach the coordinator this long exits. <value>The default is 60 seconds.</value></summary>
     public TimeSpan? DeathTimeout { get; init; }
 
+    /// <summary>
+    /// Workers stop taking tasks this long before the job's <see cref="Walltime"/>, hand back what they have not started,
+    /// finish what runs and exit (their <c>--lifetime</c>), so that no task dies with the job.
+    /// <value>The default is a tenth of the walltime, at most 5 minutes.</value>
+    /// </summary>
+    public TimeSpan? WorkerLifetimeMargin { get; init; }
+
+    /// <summary>
+    /// Each worker leaves up to this much earlier than its lifetime, at random, so workers started together do not
+    /// all leave at once (<c>--lifetime-stagger</c>). <value>The default is <see cref="WorkerLifetimeMargin"/>.</value>
+    /// </summary>
+    public TimeSpan? WorkerLifetimeStagger { get; init; }
+
     /// <summary>Network interface the workers use, e.g. <c>"ib0"</c>.</summary>
     public string? Interface { get; init; }
 

@@ -189,6 +189,19 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Tasks waiting for a worker and held by workers, and per worker the tasks it holds (keyed by its batch job): what
+    /// adaptive scaling decides from.
+    /// </summary>
+    public (int Queued, IReadOnlyList<(string JobId, int Held, int Threads)> Workers) Load()
+    {
+        lock (_gate)
+        {
+            return (_queue.Count + _retries.Count,
+                _sessions.Select(session => (session.Registration.JobId, session.Assigned.Count, (int)session.Registration.Threads)).ToArray());
+        }
+    }
+
     /// <summary>Tells every worker to exit.</summary>
     public void ShutDownWorkers(string reason)
     {
@@ -406,6 +419,14 @@ internal sealed class Coordinator : IAsyncDisposable
                     break;
                 case FromWorker.MessageOneofCase.Fetch:
                     _ = Task.Run(() => SendFiles(session, message.Fetch.Sha256));
+                    break;
+                case FromWorker.MessageOneofCase.Leaving:
+                    lock (_gate)
+                    {
+                        session.Draining = true;
+                    }
+
+                    _logger.LogInformation("Worker {Worker} is leaving: {Reason}", session.Name, message.Leaving.Reason);
                     break;
                 default:
                     throw new WireProtocolException($"Unexpected {message.MessageCase} message from a registered worker.");

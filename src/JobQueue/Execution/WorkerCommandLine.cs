@@ -16,6 +16,8 @@ internal sealed record WorkerCommandLine
     private static readonly Option<string> MemoryLimitOption = new("--memory-limit") { Required = true, Description = "Memory limit of each worker, e.g. 11.18GiB." };
     private static readonly Option<int> WorkersOption = new("--nworkers") { DefaultValueFactory = _ => 1, Description = "Worker processes to run." };
     private static readonly Option<double> DeathTimeoutOption = new("--death-timeout") { Required = true, Description = "Seconds without the coordinator before exiting." };
+    private static readonly Option<double?> LifetimeOption = new("--lifetime") { Description = "Seconds after which the worker stops taking tasks, hands back the rest and exits (before the job's walltime)." };
+    private static readonly Option<double> LifetimeStaggerOption = new("--lifetime-stagger") { Description = "Seconds of random earliness in --lifetime, so that a cluster's workers do not all leave at once." };
     private static readonly Option<string?> LocalDirectoryOption = new("--local-directory") { Description = "Scratch directory on the node." };
     private static readonly Option<string?> InterfaceOption = new("--interface") { Description = "Network interface to use." };
     private static readonly Option<string> SecretFileOption = new("--secret-file") { Required = true, Description = "File holding the cluster's secret (mode 0600)." };
@@ -28,6 +30,13 @@ internal sealed record WorkerCommandLine
     public required MemorySize MemoryLimit { get; init; }
     public int Workers { get; init; } = 1;
     public required TimeSpan DeathTimeout { get; init; }
+
+    /// <summary>How long the worker works before leaving gracefully; null for as long as the job runs.</summary>
+    public TimeSpan? Lifetime { get; init; }
+
+    /// <summary>The worker leaves up to this much before <see cref="Lifetime"/>, chosen at random.</summary>
+    public TimeSpan LifetimeStagger { get; init; }
+
     public string? LocalDirectory { get; init; }
     public string? Interface { get; init; }
     public required string SecretFile { get; init; }
@@ -48,7 +57,16 @@ internal sealed record WorkerCommandLine
             arguments.AddRange([WorkersOption.Name, Workers.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        arguments.AddRange([DeathTimeoutOption.Name, DeathTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)]);
+        arguments.AddRange([DeathTimeoutOption.Name, Seconds(DeathTimeout)]);
+        if (Lifetime is { } lifetime)
+        {
+            arguments.AddRange([LifetimeOption.Name, Seconds(lifetime)]);
+            if (LifetimeStagger > TimeSpan.Zero)
+            {
+                arguments.AddRange([LifetimeStaggerOption.Name, Seconds(LifetimeStagger)]);
+            }
+        }
+
         if (LocalDirectory is not null)
         {
             arguments.AddRange([LocalDirectoryOption.Name, LocalDirectory]);
@@ -73,18 +91,25 @@ internal sealed record WorkerCommandLine
         return arguments;
     }
 
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
     /// <exception cref="ArgumentException">The arguments are not a valid worker command line; the message lists every problem.</exception>
     public static WorkerCommandLine Parse(IReadOnlyList<string> arguments)
     {
         var command = new RootCommand("JobQueue worker")
         {
             SchedulerOption, NameOption, ThreadsOption, MemoryLimitOption, WorkersOption,
-            DeathTimeoutOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
+            DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
         };
         var result = command.Parse(arguments.ToArray());
         if (result.Errors.Count > 0)
         {
             throw new ArgumentException("Invalid worker command line: " + string.Join("; ", result.Errors.Select(error => error.Message)));
+        }
+
+        if (result.GetValue(LifetimeOption) is <= 0 || result.GetValue(LifetimeStaggerOption) < 0)
+        {
+            throw new ArgumentException("Invalid worker command line: --lifetime must be a positive number of seconds and --lifetime-stagger 0 or more, e.g. --lifetime 3300 --lifetime-stagger 240.");
         }
 
         return new WorkerCommandLine
@@ -95,6 +120,8 @@ internal sealed record WorkerCommandLine
             MemoryLimit = MemorySize.Parse(result.GetValue(MemoryLimitOption)!, MemoryLimitOption.Name),
             Workers = result.GetValue(WorkersOption),
             DeathTimeout = TimeSpan.FromSeconds(result.GetValue(DeathTimeoutOption)),
+            Lifetime = result.GetValue(LifetimeOption) is { } lifetime ? TimeSpan.FromSeconds(lifetime) : null,
+            LifetimeStagger = TimeSpan.FromSeconds(result.GetValue(LifetimeStaggerOption)),
             LocalDirectory = result.GetValue(LocalDirectoryOption),
             Interface = result.GetValue(InterfaceOption),
             SecretFile = result.GetValue(SecretFileOption)!,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,6 +11,9 @@ namespace JobQueue.Execution;
 /// <summary>The WorkerHost's program: one worker under the generic host, or several worker processes under one job.</summary>
 public static class WorkerProgram
 {
+    // SIGUSR2 on Linux: Grid Engine sends it to a job submitted with -notify shortly before killing it.
+    private const PosixSignal GridEngineNotifySignal = (PosixSignal)12;
+
     /// <summary>Runs the WorkerHost with its command line; returns its exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -39,11 +43,19 @@ public static class WorkerProgram
             .CreateLogger();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddSerilog(serilog);
+
+        // SIGTERM stops the host, which makes the worker leave gracefully: the host must wait out the grace.
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = WorkerDeparture.SignalGrace + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(commandLine);
         builder.Services.AddSingleton<WorkerService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WorkerService>());
         using var host = builder.Build();
         var worker = host.Services.GetRequiredService<WorkerService>();
+        using var notified = PosixSignalRegistration.Create(GridEngineNotifySignal, context =>
+        {
+            context.Cancel = true;
+            worker.Departure.Leave("Grid Engine's notify signal (SIGUSR2): the job is about to be killed", WorkerDeparture.SignalGrace);
+        });
         await host.RunAsync().ConfigureAwait(false);
         return (int)worker.Exit;
     }
@@ -71,23 +83,26 @@ public static class WorkerProgram
 
             return Process.Start(startInfo)!;
         }).ToList();
-        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        void PassOn(PosixSignalContext context)
         {
             context.Cancel = true;
             foreach (var child in children.Where(child => !child.HasExited))
             {
-                Signal(child.Id);
+                Signal(child.Id, context.Signal == GridEngineNotifySignal ? "-USR2" : "-TERM");
             }
-        });
+        }
+
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, PassOn);
+        using var notified = PosixSignalRegistration.Create(GridEngineNotifySignal, PassOn);
         await Task.WhenAll(children.Select(child => child.WaitForExitAsync())).ConfigureAwait(false);
         var exit = children.Max(child => child.ExitCode);
         children.ForEach(child => child.Dispose());
         return exit;
     }
 
-    private static void Signal(int processId)
+    private static void Signal(int processId, string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
         kill?.WaitForExit();
     }
 
@@ -95,10 +110,20 @@ public static class WorkerProgram
     {
         public WorkerExit Exit { get; private set; }
 
+        public WorkerDeparture Departure { get; } = new(commandLine.Lifetime, commandLine.LifetimeStagger, logger);
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            Exit = await new WorkerRuntime(commandLine, logger).RunAsync(stoppingToken).ConfigureAwait(false);
+            // The host stops on SIGTERM (or SIGINT): the worker leaves gracefully rather than dropping its tasks.
+            using var stopping = stoppingToken.Register(() => Departure.Leave("the batch system or the user is stopping it (SIGTERM)", WorkerDeparture.SignalGrace));
+            Exit = await new WorkerRuntime(commandLine, logger, Departure).RunAsync(CancellationToken.None).ConfigureAwait(false);
             lifetime.StopApplication();
+        }
+
+        public override void Dispose()
+        {
+            Departure.Dispose();
+            base.Dispose();
         }
     }
 }

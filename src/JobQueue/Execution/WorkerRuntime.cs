@@ -34,7 +34,7 @@ internal enum WorkerExit
 /// registers, then runs the tasks it receives on <see cref="WorkerCommandLine.Threads"/> loops and sends results back
 /// in batches, asking for as many tasks as keep it busy for a couple of milliseconds.
 /// </summary>
-internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logger)
+internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logger, WorkerDeparture departure)
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
 
@@ -68,7 +68,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         var parentWatch = WatchParentAsync(parentGone);
         try
         {
-            while (!parentGone.IsCancellationRequested)
+            while (!parentGone.IsCancellationRequested && !departure.Leaving.IsCancellationRequested)
             {
                 try
                 {
@@ -79,7 +79,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     await Handshake.ProveToCoordinatorAsync(frames, secret, parentGone.Token).ConfigureAwait(false);
                     lastContact.Restart();
                     logger.LogInformation("Connected to {Address} as {Name}", commandLine.Scheduler, commandLine.Name);
-                    var session = new Session(commandLine, frames, files, logger);
+                    var session = new Session(commandLine, frames, files, logger, departure);
                     var ended = await session.RunAsync(parentGone.Token).ConfigureAwait(false);
                     if (ended is not null)
                     {
@@ -154,7 +154,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
     }
 
     /// <summary>One connection's worth of work. Returns how the worker ends, or null to reconnect.</summary>
-    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger) : ITaskCancellation
+    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger, WorkerDeparture departure) : ITaskCancellation
     {
         private const int ResultsPerBatch = 512;
         private const int ResultBytesPerBatch = 16 << 20;
@@ -171,6 +171,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private readonly HashSet<ulong> _cancelled = [];
         private readonly object _gate = new();
         private readonly SemaphoreSlim _flush = new(0);
+        private readonly TaskCompletionSource _lastFlush = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private List<TaskResult> _results = [];
         private long _resultBytes;
         private ulong _seed;
@@ -181,6 +182,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private long _creditGranted;
         private double _averageTicks;
         private volatile bool _draining;
+        private bool _closing;
 
         // _cancelled.Count, readable without the lock: items check it before taking the lock.
         private volatile int _cancelledCount;
@@ -204,6 +206,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             var writer = WriteLoopAsync(ended.Token);
             var executors = Enumerable.Range(0, commandLine.Threads).Select(_ => ExecuteLoopAsync(ended.Token)).ToArray();
             Task? heartbeat = null;
+            var leave = LeaveWhenToldAsync(executors, ended);
             try
             {
                 while (await frames.ReadAsync(ToWorker.Parser, FrameStream.MaxFrameSize, ended.Token).ConfigureAwait(false) is { } message)
@@ -230,7 +233,11 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                             Interlocked.Add(ref _received, message.Tasks.Tasks.Count);
                             foreach (var task in message.Tasks.Tasks)
                             {
-                                _tasks.Writer.TryWrite(task);
+                                if (!_tasks.Writer.TryWrite(task))
+                                {
+                                    // Sent before the coordinator heard that this worker is leaving.
+                                    AddResult(new TaskResult { Id = task.Id }, flushNow: true); // no values: every item handed back
+                                }
                             }
 
                             break;
@@ -238,7 +245,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                             Cancel(message.Cancel.Ids);
                             break;
                         case ToWorker.MessageOneofCase.Drain:
-                            await DrainAsync(executors).ConfigureAwait(false);
+                            await DrainAsync(executors, ended.Token).ConfigureAwait(false);
                             return WorkerExit.Done;
                         case ToWorker.MessageOneofCase.Shutdown:
                             logger.LogInformation("Shutting down: {Reason}", message.Shutdown.Reason);
@@ -247,6 +254,11 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 }
 
                 return null;
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException or EndOfStreamException && departure.Leaving.IsCancellationRequested)
+            {
+                // Left on its own (or lost the coordinator while leaving, which then requeues what this worker held).
+                return WorkerExit.Done;
             }
             catch (Exception exception) when (exception is IOException or SocketException or EndOfStreamException && !stopping.IsCancellationRequested)
             {
@@ -267,7 +279,8 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     EndFetch(fetch, new IOException("The connection to the coordinator ended during the transfer."));
                 }
 
-                await Task.WhenAll([writer, heartbeat ?? Task.CompletedTask, .. executors]).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                // Tasks abandoned after a signal's grace keep running until the process exits; they are not waited for.
+                await Task.WhenAll([writer, leave, heartbeat ?? Task.CompletedTask, .. executors]).WaitAsync(departure.Abandoned).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
 
@@ -531,17 +544,61 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             }
         }
 
-        private async Task DrainAsync(Task[] executors)
+        /// <summary>When the worker leaves on its own: tells the coordinator, drains, then ends the connection.</summary>
+        private async Task LeaveWhenToldAsync(Task[] executors, CancellationTokenSource ended)
+        {
+            using (var either = CancellationTokenSource.CreateLinkedTokenSource(departure.Leaving, ended.Token))
+            {
+                await Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            if (ended.IsCancellationRequested)
+            {
+                return;
+            }
+
+            Post(new FromWorker { Leaving = new Leaving { Reason = departure.Reason } });
+            try
+            {
+                await DrainAsync(executors, ended.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ended.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // Ends the read loop: this session is over.
+            await ended.CancelAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Hands back what has not started, finishes what runs (a signal bounds the wait, and the coordinator requeues
+        /// what is left), and returns once the last results are written.
+        /// </summary>
+        private async Task DrainAsync(Task[] executors, CancellationToken ended)
         {
             lock (_gate)
             {
                 _draining = true;
             }
 
-            // Executors hand back what they have not started and finish what they run.
             _tasks.Writer.TryComplete();
-            await Task.WhenAll(executors).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(executors).WaitAsync(departure.Abandoned).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (departure.Abandoned.IsCancellationRequested)
+            {
+                logger.LogWarning("Running tasks did not finish within {Seconds} s of the signal; the coordinator runs them elsewhere", WorkerDeparture.SignalGrace.TotalSeconds);
+            }
+
+            lock (_gate)
+            {
+                _closing = true;
+            }
+
             _flush.Release();
+            await _lastFlush.Task.WaitAsync(ended).ConfigureAwait(false);
         }
 
         private void AddResult(TaskResult result, bool flushNow)
@@ -590,12 +647,14 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             {
                 await _flush.WaitAsync(ended).ConfigureAwait(false);
                 uint credit;
+                bool closing;
                 lock (_gate)
                 {
                     (_results, results) = (results, _results);
                     _resultBytes = 0;
                     (_outbox, outbox) = (outbox, _outbox);
                     credit = _draining ? 0 : CreditLocked();
+                    closing = _closing;
                 }
 
                 foreach (var message in outbox)
@@ -613,6 +672,10 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 results.Clear();
                 outbox.Clear();
                 await frames.FlushAsync(ended).ConfigureAwait(false);
+                if (closing)
+                {
+                    _lastFlush.TrySetResult();
+                }
             }
         }
 

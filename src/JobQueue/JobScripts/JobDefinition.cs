@@ -14,6 +14,7 @@ internal sealed class JobDefinition
     public const string AddressPlaceholder = "tcp://COORDINATOR:PORT";
 
     private static readonly TimeSpan DefaultDeathTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan LongestDefaultLifetimeMargin = TimeSpan.FromMinutes(5);
     private const string DefaultWalltime = "00:30:00";
     private const string DefaultShebang = "#!/usr/bin/env bash";
 
@@ -53,6 +54,7 @@ internal sealed class JobDefinition
             throw new ArgumentException($"{Option(nameof(options.DeathTimeout))} = {DeathTimeout} must be positive, e.g. DeathTimeout = TimeSpan.FromSeconds(60).", nameof(options.DeathTimeout));
         }
 
+        (WorkerLifetime, WorkerLifetimeStagger) = ResolveLifetime(options, Walltime, Option);
         if (options.EnvExtra is not null && options.JobScriptPrologue is not null)
         {
             throw new ArgumentException(
@@ -116,6 +118,11 @@ internal sealed class JobDefinition
     public MemorySize Memory { get; }
     public Walltime Walltime { get; }
     public TimeSpan DeathTimeout { get; }
+
+    /// <summary>How long each worker works before leaving gracefully: the walltime less the margin.</summary>
+    public TimeSpan WorkerLifetime { get; }
+
+    public TimeSpan WorkerLifetimeStagger { get; }
     public string? LogDirectory { get; }
 
     /// <summary>Where job scripts are written for a batch system that submits files (<see cref="BatchSystem.ScriptFileArguments"/>).</summary>
@@ -159,6 +166,8 @@ internal sealed class JobDefinition
             MemoryLimit = Memory.DividedBy(Processes),
             Workers = Processes,
             DeathTimeout = DeathTimeout,
+            Lifetime = WorkerLifetime,
+            LifetimeStagger = WorkerLifetimeStagger,
             LocalDirectory = _localDirectory,
             Interface = _interface,
             SecretFile = SecretFile,
@@ -174,6 +183,30 @@ internal sealed class JobDefinition
         path == "~" ? home ?? HomeDirectory
         : path.StartsWith("~/", StringComparison.Ordinal) ? $"{(home ?? HomeDirectory).TrimEnd('/')}/{path[2..]}"
         : path;
+
+    private static (TimeSpan Lifetime, TimeSpan Stagger) ResolveLifetime(JobQueueOptions options, Walltime walltime, Func<string, string> option)
+    {
+        var margin = options.WorkerLifetimeMargin ?? Min(walltime.Duration / 10, LongestDefaultLifetimeMargin);
+        var stagger = options.WorkerLifetimeStagger ?? margin;
+        if (margin < TimeSpan.Zero || margin >= walltime.Duration)
+        {
+            throw new ArgumentException(
+                $"{option(nameof(options.WorkerLifetimeMargin))} = {margin} must be 0 or more and less than {option(nameof(options.Walltime))} = \"{walltime.Text}\" ({walltime.Duration}), e.g. WorkerLifetimeMargin = TimeSpan.FromMinutes(2).",
+                nameof(options.WorkerLifetimeMargin));
+        }
+
+        var lifetime = walltime.Duration - margin;
+        if (stagger < TimeSpan.Zero || stagger >= lifetime)
+        {
+            throw new ArgumentException(
+                $"{option(nameof(options.WorkerLifetimeStagger))} = {stagger} must be 0 or more and less than the workers' lifetime ({option(nameof(options.Walltime))} less {option(nameof(options.WorkerLifetimeMargin))}: {lifetime}), e.g. WorkerLifetimeStagger = TimeSpan.FromMinutes(2).",
+                nameof(options.WorkerLifetimeStagger));
+        }
+
+        return (lifetime, stagger);
+
+        static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    }
 
     private static ArgumentException Required(string optionsType, string option, string example, string configExample, BatchSystem system) =>
         new($"{optionsType}.{option} is required: set {example}, or {configExample} in the {system.ConfigSection} section of the configuration file.", option);

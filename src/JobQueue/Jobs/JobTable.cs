@@ -35,6 +35,28 @@ internal sealed class JobTable
         }
     }
 
+    /// <summary>Jobs refused at submission or ended before any of their workers connected, other than by the cluster's cancel.</summary>
+    public int StartFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _jobs.Count(job => job.HasEnded && !job.HadWorkers && !job.Cancelling);
+            }
+        }
+    }
+
+    /// <summary>Live jobs waiting in the queue, and live jobs running.</summary>
+    public (int Pending, IReadOnlyList<string> Running) LiveByState()
+    {
+        lock (_gate)
+        {
+            var live = _jobs.Where(job => job.IsLive).ToList();
+            return (live.Count(job => job.State != JobState.Running), live.Where(job => job.State == JobState.Running).Select(job => job.Id).ToArray());
+        }
+    }
+
     public void AddSubmitted(IEnumerable<string> ids, DateTimeOffset at)
     {
         lock (_gate)
@@ -139,15 +161,17 @@ internal sealed class JobTable
 
     /// <summary>
     /// Picks <paramref name="count"/> live jobs to remove: jobs without connected workers first (queued ones cost nothing
-    /// to drop), then the newest. Those without workers are to be cancelled, the others retired.
+    /// to drop), then those in <paramref name="idleFirst"/>, then the newest. Those without workers are to be cancelled, the others retired.
     /// </summary>
-    public (IReadOnlyList<string> Cancel, IReadOnlyList<string> Retire) ChooseForRemoval(int count, IReadOnlyDictionary<string, IReadOnlyList<string>> workersByJob)
+    public (IReadOnlyList<string> Cancel, IReadOnlyList<string> Retire) ChooseForRemoval(
+        int count, IReadOnlyDictionary<string, IReadOnlyList<string>> workersByJob, IReadOnlyCollection<string>? idleFirst = null)
     {
         lock (_gate)
         {
             var chosen = _jobs.Where(job => job.IsLive)
                 .Select((job, order) => (Job: job, Order: order, HasWorkers: workersByJob.ContainsKey(job.Id)))
                 .OrderBy(candidate => candidate.HasWorkers)
+                .ThenByDescending(candidate => idleFirst?.Contains(candidate.Job.Id) == true)
                 .ThenByDescending(candidate => candidate.Order)
                 .Take(count)
                 .ToList();

@@ -3,4 +3,4 @@
 #PBS -N jobqueue-worker
 #PBS -l nodes=1:ppn=8,mem=24gb
 #PBS -l walltime=00:30:00
-dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --secret-file {home}/.jobqueue/secrets/{id}.secret
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 180 --secret-file {home}/.jobqueue/secrets/{id}.secret

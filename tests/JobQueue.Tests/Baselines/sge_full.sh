@@ -12,6 +12,7 @@
 #$ -o {home}/logs/
 #$ -cwd
 #$ -j y
+#$ -notify
 module load dotnet
 export OMP_NUM_THREADS=1
-dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --secret-file /shared/me/secrets/{id}.secret
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --lifetime 8700 --lifetime-stagger 300 --secret-file /shared/me/secrets/{id}.secret

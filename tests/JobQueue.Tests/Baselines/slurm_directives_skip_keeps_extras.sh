@@ -9,4 +9,4 @@
 #SBATCH -t 00:30:00
 #SBATCH --mem-per-cpu=2G
 #SBATCH -A other
-dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 1 --memory-limit 2.00GiB --nworkers 4 --death-timeout 60 --secret-file {home}/.jobqueue/secrets/{id}.secret
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 1 --memory-limit 2.00GiB --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 180 --secret-file {home}/.jobqueue/secrets/{id}.secret

@@ -61,7 +61,7 @@ public sealed class JobQueueConfigTests : IDisposable
         Assert.Contains("#SBATCH --exclusive\n#SBATCH --gres=gpu:1\nmodule load dotnet\n", script);
         Assert.DoesNotContain("-N 1", script);
         Assert.Contains("#SBATCH --cpus-per-task=16\n#SBATCH --mem-per-cpu=1431M\n", script);
-        Assert.Contains(" --nthreads 4 --memory-limit 11.18GiB --nworkers 2 --death-timeout 90 --local-directory \"$TMPDIR\" ", script);
+        Assert.Contains(" --nthreads 4 --memory-limit 11.18GiB --nworkers 2 --death-timeout 90 --lifetime 1620 --lifetime-stagger 180 --local-directory \"$TMPDIR\" ", script);
         Assert.True(cluster.Definition.JobArrays);
     }
 
@@ -105,7 +105,7 @@ public sealed class JobQueueConfigTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => TestClusters.Pbs(new PBSOptions { Memory = "1GB" }, config));
 
         Assert.Equal("quue", error.ParamName);
-        Assert.StartsWith($"Unknown key \"quue\" in section pbs ({_directory}/jobqueue.yaml, key pbs.quue). Accepted keys: account, command-directory, contact-address, cores, death-timeout, env-extra, interface, job-arrays, job-directives-skip, job-extra-directives, job-id-pattern, job-name, job-script-epilogue, job-script-prologue, listen-address, local-directory, log-directory, memory, name, port, processes, queue, resource-spec, shared-temp-directory, shebang, status-interval, template-path, walltime, worker-command, worker-extra-args.", error.Message);
+        Assert.StartsWith($"Unknown key \"quue\" in section pbs ({_directory}/jobqueue.yaml, key pbs.quue). Accepted keys: account, command-directory, contact-address, cores, death-timeout, env-extra, interface, job-arrays, job-directives-skip, job-extra-directives, job-id-pattern, job-name, job-script-epilogue, job-script-prologue, listen-address, local-directory, log-directory, memory, name, port, processes, queue, resource-spec, shared-temp-directory, shebang, status-interval, template-path, walltime, worker-command, worker-extra-args, worker-lifetime-margin, worker-lifetime-stagger.", error.Message);
     }
 
     [Fact]
