@@ -133,10 +133,9 @@ public sealed class BatchClusterTests
     }
 
     [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
-    public async Task A_job_cancelled_from_outside_ends_and_its_running_task_still_completes(TestBatchSystem system)
+    public async Task A_job_cancelled_from_outside_whose_task_outlives_the_grace_is_seen_ended_and_its_task_is_rescheduled(TestBatchSystem system)
     {
-        var gates = Directory.CreateTempSubdirectory("jobqueue-gate-");
-        File.SetUnixFileMode(gates.FullName, (UnixFileMode)0b111_111_111); // a job over SSH runs as another user
+        var gates = SharedDirectory("jobqueue-gate-");
         var started = Path.Combine(gates.FullName, "started");
         var open = Path.Combine(gates.FullName, "open");
         await using var cluster = Create(system);
@@ -146,32 +145,56 @@ public sealed class BatchClusterTests
         var future = cluster.Submit(RecordJobAndWait(JobIdVariable(system), started, open));
         await Eventually.HoldsAsync(() => File.Exists(started), Deadline, "the task started");
         var victim = File.ReadAllText(started).Trim();
-        await RunAsync(system == TestBatchSystem.GridEngine ? "qdel" : "scancel", [], victim);
+        await CancelFromOutsideAsync(system, victim);
+
+        // The gate opens only once the victim and its worker are gone for good (the worker waits out the signal's grace
+        // for its running task first): the task must run again elsewhere.
         await Eventually.HoldsAsync(() => cluster.Jobs.Single(job => job.Id == victim).HasEnded, Deadline, $"job {victim} seen ended");
+        await AssertBatchSystemListsNoneAsync(system, [victim]);
+        await Eventually.HoldsAsync(() => cluster.Workers.All(worker => worker.JobId != victim), Deadline, $"the worker of job {victim} gone");
         File.WriteAllText(open, "");
 
-        // The cancel's SIGTERM lets the worker finish its running task within a grace (or, under Grid Engine, hand it
-        // back); either way the task completes once, on the victim or on the other job.
-        Assert.Contains(await future.AsTask().WaitAsync(Deadline), cluster.Jobs.Select(job => job.Id));
-        if (system != TestBatchSystem.GridEngine)
-        {
-            var victimLog = await cluster.GetJobLogAsync(victim);
-            Assert.Contains("Leaving: the batch system or the user is stopping it (SIGTERM)", victimLog.StandardOutput + victimLog.StandardError);
-        }
-        var cancelled = cluster.Jobs.Single(job => job.Id == victim);
-        if (system is TestBatchSystem.Slurm or TestBatchSystem.SlurmOverSsh)
-        {
-            Assert.Equal(JobState.Cancelled, cancelled.State);
-        }
-        else
-        {
-            // Grid Engine forgets the job at once and the Torque-style qstat shows every ended job as C: the cluster
-            // knows only that it ended after its workers had connected.
-            Assert.Contains(cancelled.State, new[] { JobState.Cancelled, JobState.Completed });
-        }
+        // On the other job, or on the one that replaced the victim to keep Scale(2).
+        var ranOn = await future.AsTask().WaitAsync(Deadline);
+        Assert.NotEqual(victim, ranOn);
+        Assert.Contains(ranOn, cluster.Jobs.Select(job => job.Id));
+        Assert.Equal([victim, ranOn], File.ReadAllLines(started));
+        var victimLog = await cluster.GetJobLogAsync(victim);
+        Assert.Contains("Leaving: ", victimLog.StandardOutput + victimLog.StandardError);
+        AssertCancelledState(system, cluster.Jobs.Single(job => job.Id == victim));
 
         await ScaleToZeroAsync(cluster, system);
         gates.Delete(recursive: true);
+    }
+
+    [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
+    public async Task A_job_cancelled_from_outside_mid_map_loses_nothing_its_worker_finishes_what_runs_and_hands_back_the_rest(TestBatchSystem system)
+    {
+        var logs = SharedDirectory("jobqueue-executions-");
+        var executions = Path.Combine(logs.FullName, "executions");
+        const int count = 40;
+        await using var cluster = Create(system);
+        cluster.Scale(2);
+        await cluster.WaitForWorkersAsync(2, Deadline);
+
+        var map = cluster.Map(RecordItemAndWork(JobIdVariable(system), executions), Enumerable.Range(0, count));
+        var victim = cluster.Jobs[0].Id;
+        await Eventually.HoldsAsync(() => Executions(executions).Any(line => line.Job == victim), Deadline, $"job {victim} ran a task");
+        await CancelFromOutsideAsync(system, victim);
+
+        Assert.Equal(Enumerable.Range(0, count).Select(x => x * 3), await cluster.Gather(map).WaitAsync(Deadline * 2));
+
+        // SIGTERM (Grid Engine: its -notify warning) let the worker finish its running task: no item ran twice.
+        Assert.Equal(Enumerable.Range(0, count), Executions(executions).Select(line => line.Item).Order());
+        Assert.Contains(Executions(executions), line => line.Job != victim);
+        var victimLog = await cluster.GetJobLogAsync(victim);
+        Assert.Contains(
+            system == TestBatchSystem.GridEngine ? "Leaving: Grid Engine's notify signal" : "Leaving: the batch system or the user is stopping it (SIGTERM)",
+            victimLog.StandardOutput + victimLog.StandardError);
+        AssertCancelledState(system, cluster.Jobs.Single(job => job.Id == victim));
+
+        await ScaleToZeroAsync(cluster, system);
+        logs.Delete(recursive: true);
     }
 
     [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
@@ -225,6 +248,43 @@ public sealed class BatchClusterTests
         Assert.Equal(0, client.ExitCode);
         await AssertBatchSystemListsNoneAsync(TestBatchSystem.Slurm, ids);
     }
+
+    /// <summary>A directory that jobs of every test user may write to (over SSH, jobs run as another user).</summary>
+    private static DirectoryInfo SharedDirectory(string prefix)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix);
+        File.SetUnixFileMode(directory.FullName, (UnixFileMode)0b111_111_111);
+        return directory;
+    }
+
+    private static Task CancelFromOutsideAsync(TestBatchSystem system, string jobId) =>
+        RunAsync(system == TestBatchSystem.GridEngine ? "qdel" : "scancel", [], jobId);
+
+    private static void AssertCancelledState(TestBatchSystem system, JobInfo cancelled)
+    {
+        if (system is TestBatchSystem.Slurm or TestBatchSystem.SlurmOverSsh)
+        {
+            Assert.Equal(JobState.Cancelled, cancelled.State);
+        }
+        else
+        {
+            // Grid Engine forgets the job at once and the Torque-style qstat shows every ended job as C: the cluster
+            // knows only that it ended after its workers had connected.
+            Assert.Contains(cancelled.State, new[] { JobState.Cancelled, JobState.Completed });
+        }
+    }
+
+    private static IEnumerable<(int Item, string Job)> Executions(string file) =>
+        File.Exists(file)
+            ? File.ReadAllLines(file).Where(line => line.Length > 0).Select(line => line.Split(' ')).Select(parts => (int.Parse(parts[0]), parts[1]))
+            : [];
+
+    private static Func<int, int> RecordItemAndWork(string jobIdVariable, string executionsFile) => x =>
+    {
+        File.AppendAllText(executionsFile, $"{x} {Environment.GetEnvironmentVariable(jobIdVariable)}\n");
+        Thread.Sleep(300);
+        return x * 3;
+    };
 
     // Built apart from the test's other lambdas, so that the function captures these three strings and nothing else.
     private static Func<string> RecordJobAndWait(string jobIdVariable, string startedFile, string gateFile) => () =>
