@@ -200,10 +200,8 @@ public sealed class BatchClusterTests
     [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task Disposing_a_cluster_with_20_pending_jobs_cancels_them_all_with_one_command(TestBatchSystem system)
     {
-        // Jobs that may start only in an hour stay queued.
-        var later = system == TestBatchSystem.GridEngine ? $"-a {DateTime.Now.AddHours(1):yyyyMMddHHmm}" : system == TestBatchSystem.Pbs ? "-a now+1hour" : "--begin=now+1hour";
         var logging = new CollectingLoggerFactory();
-        await using var cluster = Create(system, options => options with { JobExtraDirectives = [later], LoggerFactory = logging });
+        await using var cluster = Create(system, options => options with { JobExtraDirectives = [StartInAnHour(system)], LoggerFactory = logging });
 
         await cluster.ScaleAsync(20);
         var ids = cluster.Jobs.Select(job => job.Id).ToArray();

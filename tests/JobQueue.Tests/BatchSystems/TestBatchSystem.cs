@@ -106,6 +106,10 @@ internal static partial class TestClusterFactory
         DeployWorkerHost = true,
     };
 
+    /// <summary>A directive that keeps a job queued for an hour: it stays pending for as long as a test runs.</summary>
+    public static string StartInAnHour(TestBatchSystem system) =>
+        system == TestBatchSystem.GridEngine ? $"-a {DateTime.Now.AddHours(1):yyyyMMddHHmm}" : system == TestBatchSystem.Pbs ? "-a now+1hour" : "--begin=now+1hour";
+
     /// <summary>An environment variable that holds the job's id inside a job of <paramref name="system"/>.</summary>
     public static string JobIdVariable(TestBatchSystem system) => system == TestBatchSystem.GridEngine ? "JOB_ID" : "SLURM_JOB_ID";
 
