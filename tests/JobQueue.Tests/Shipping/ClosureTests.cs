@@ -42,7 +42,7 @@ public sealed class ClosureTests(IsolatedWorkerHost host) : IClassFixture<Isolat
         var above = await cluster.Gather(cluster.Map((int x) => x > threshold, [50, 150]));
 
         Assert.Equal([true, true], above);
-        var warning = Assert.Single(logging.Messages, message => message.Contains("reads static", StringComparison.Ordinal));
+        var warning = Assert.Single(logging.Warnings, message => message.Contains("reads static", StringComparison.Ordinal));
         Assert.Contains($"reads static {nameof(ClosureTests)}.{nameof(threshold)}: each worker reads its own copy", warning);
     }
 
