@@ -1,5 +1,6 @@
 using System.Data;
 using JobQueue;
+using Microsoft.Extensions.Logging;
 
 // Evaluates a table of parameter sets on a LocalCluster into new columns, storing every row's result in an SQLite
 // checkpoint as it arrives. Stop it half way (Ctrl+C) and run it again: it computes only the rows not yet stored.
@@ -15,7 +16,9 @@ for (var id = 0; id < 40; id++)
     parameters.Rows.Add(id, 0.05 * (id % 10), id == 13 ? -1 : 200_000 + (1000 * id));
 }
 
-await using var cluster = new LocalCluster(new LocalOptions { Workers = 2 });
+// At Information the cluster says what the checkpoint holds: how many rows are stored and how many this run computes.
+using var logging = LoggerFactory.Create(builder => builder.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+await using var cluster = new LocalCluster(new LocalOptions { Workers = 2, LoggerFactory = logging });
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, press) =>
 {
@@ -37,7 +40,7 @@ try
         Console.WriteLine($"{row["id"],3}  rate {row["rate"],4:0.00}  final {row["final"],10:0.0000}  peak {row["peak"],10:0.0000}  {row["error"]}");
     }
 
-    Console.WriteLine($"Every result is in {Path.GetFullPath(checkpoint)}; running again computes nothing. Delete it to start over.");
+    Console.WriteLine($"Every result is in {Path.GetFullPath(checkpoint)}; running again computes only the rows that failed. Delete it to start over.");
 }
 catch (OperationCanceledException)
 {

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using JobQueue.Execution;
+
 namespace JobQueue.Tests;
 
 /// <summary>Programs of this repository that the tests run: built with the tests (references without their assembly), or sources.</summary>
@@ -13,5 +16,33 @@ internal static class BuiltPrograms
     {
         var (framework, configuration) = (Path.GetFileName(Output), Path.GetFileName(Path.GetDirectoryName(Output)!));
         return Path.Combine(Repository, projectDirectory, "bin", configuration, framework, assemblyName + ".dll");
+    }
+
+    /// <summary>
+    /// The standard output of <c>dotnet</c> with <paramref name="arguments"/>, which must exit with code 0;
+    /// <paramref name="deadline"/> only bounds a run that hangs, whose process tree is then killed.
+    /// </summary>
+    public static async Task<string> RunDotnetAsync(IReadOnlyList<string> arguments, TimeSpan deadline)
+    {
+        var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet, arguments)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var run = Process.Start(startInfo)!;
+        var errors = run.StandardError.ReadToEndAsync();
+        string output;
+        try
+        {
+            output = await run.StandardOutput.ReadToEndAsync().WaitAsync(deadline);
+        }
+        catch (TimeoutException)
+        {
+            run.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        await run.WaitForExitAsync();
+        Assert.True(run.ExitCode == 0, $"dotnet {string.Join(' ', arguments)} exited with {run.ExitCode}: {output} {await errors}");
+        return output;
     }
 }

@@ -53,8 +53,9 @@ internal sealed partial record FunctionIdentity(string Name, string Hash)
         }
 
         var typeName = type?.FullName ?? type?.Name ?? "?";
-        // <Main>b__0_1 is a lambda in Main; <Main>g__Square|0_0 is Main's local function Square.
-        if (method.Name.StartsWith('<') && method.Name.IndexOf('>') is > 0 and var end)
+        // <Main>b__0_1 is a lambda in Main; <Main>g__Square|0_0 is Main's local function Square; the outer name is
+        // generated itself in a top-level program: <<Main>$>g__Square|0_0.
+        if (method.Name.StartsWith('<') && ClosingBracket(method.Name) is > 0 and var end)
         {
             var outer = method.Name[1..end];
             var local = method.Name.IndexOf("g__", end, StringComparison.Ordinal) is > 0 and var start && method.Name.IndexOf('|', start) is > 0 and var bar
@@ -64,6 +65,21 @@ internal sealed partial record FunctionIdentity(string Name, string Hash)
         }
 
         return $"{typeName}.{method.Name}";
+    }
+
+    private static int ClosingBracket(string name)
+    {
+        var depth = 0;
+        for (var i = 0; i < name.Length; i++)
+        {
+            depth += name[i] switch { '<' => 1, '>' => -1, _ => 0 };
+            if (depth == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

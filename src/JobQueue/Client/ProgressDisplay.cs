@@ -17,11 +17,7 @@ public static class ProgressDisplay
         var tasks = futures.ToArray();
         if (output is null && !Console.IsOutputRedirected)
         {
-            await AnsiConsole.Progress().StartAsync(async context =>
-            {
-                var bar = context.AddTask($"{tasks.Length:N0} tasks", maxValue: tasks.Length);
-                await FollowAsync(tasks, TimeSpan.FromMilliseconds(100), (done, _) => bar.Value = done, cancellationToken).ConfigureAwait(false);
-            }).ConfigureAwait(false);
+            await ShowBarAsync(AnsiConsole.Console, tasks, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -29,6 +25,14 @@ public static class ProgressDisplay
         await FollowAsync(tasks, interval ?? DefaultInterval, (done, failed) => output.WriteLine(Describe(done, failed, tasks.Length)), cancellationToken)
             .ConfigureAwait(false);
     }
+
+    /// <summary>The live bar, on <paramref name="console"/>: the terminal, or a console a test reads.</summary>
+    internal static Task ShowBarAsync(IAnsiConsole console, Future[] futures, CancellationToken cancellationToken) =>
+        console.Progress().StartAsync(async context =>
+        {
+            var bar = context.AddTask($"{futures.Length:N0} tasks", maxValue: futures.Length);
+            await FollowAsync(futures, TimeSpan.FromMilliseconds(100), (done, _) => bar.Value = done, cancellationToken).ConfigureAwait(false);
+        });
 
     internal static string Describe(int done, int failed, int total) =>
         $"{done:N0} of {total:N0} tasks done{(failed > 0 ? $", {failed:N0} failed" : "")} ({(total == 0 ? 100 : done * 100 / total)} %)";

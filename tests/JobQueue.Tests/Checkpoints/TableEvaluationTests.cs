@@ -58,6 +58,31 @@ public sealed class TableEvaluationTests
     }
 
     [Fact]
+    public async Task A_typed_row_evaluation_with_a_checkpoint_reruns_only_the_missing_and_failed_rows()
+    {
+        using var database = new TestSqlite();
+        using var log = new ExecutionLog();
+        var options = new MapOptions { Checkpoint = database.Path };
+        var defaults = new Summary(double.NaN, 0);
+        Measurement[] rows = [.. Enumerable.Range(0, 10).Select(id => new Measurement(id, id == 3 ? [] : [id, 2 * id]))];
+        IReadOnlyList<RowResult<Summary>> first;
+        await using (var cluster = new LocalCluster(new LocalOptions { Workers = 2, Name = "records-first" }))
+        {
+            first = await cluster.EvaluateAsync(rows[..6], CountedSummary(log.Directory), defaults, options);
+        }
+
+        await using var rerun = new LocalCluster(new LocalOptions { Workers = 2, Name = "records-rerun" });
+        var second = await rerun.EvaluateAsync(rows, CountedSummary(log.Directory), defaults, options);
+
+        Assert.Equal(first, second.Take(6));
+        Assert.Equal(rows.Select(row => row.Id == 3 ? defaults : new Summary(1.5 * row.Id, 2 * row.Id)), second.Select(result => result.Value));
+        Assert.Equal("Sequence contains no elements", second[3].Error);
+        // A failed row has no stored result, so it runs again along with the four new rows.
+        Assert.Equal([0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9], log.Items().Order());
+        Assert.Equal(9L, database.StoredResults());
+    }
+
+    [Fact]
     public async Task New_columns_must_not_exist_yet()
     {
         await using var cluster = new LocalCluster(new LocalOptions { Workers = 1, Name = "table-columns" });
@@ -87,6 +112,12 @@ public sealed class TableEvaluationTests
                 ["label"] = $"{row["name"]} ({row["mass"]})",
                 ["mass_squared"] = row["mass"] is double mass ? mass * mass : "no mass",
             };
+
+    private static Func<Measurement, Summary> CountedSummary(string directory) => row =>
+    {
+        ExecutionLog.Record(directory, row.Id);
+        return new Summary(row.Values.Average(), row.Values.Max());
+    };
 
     private static Func<IReadOnlyDictionary<string, object?>, IReadOnlyDictionary<string, object?>> Squared(string directory) => row =>
     {

@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using Spectre.Console;
+
 namespace JobQueue.Tests.Scripting;
 
 public sealed class DisplayTests
@@ -14,6 +17,26 @@ public sealed class DisplayTests
         var lines = output.ToString().ReplaceLineEndings("\n").TrimEnd().Split('\n');
         Assert.Equal("50 of 50 tasks done, 1 failed (100 %)", lines[^1]);
         Assert.All(lines, line => Assert.Matches(@"^\d+ of 50 tasks done(, 1 failed)? \(\d+ %\)$", line));
+    }
+
+    [Fact]
+    public async Task Progress_in_a_terminal_is_a_live_bar_that_reaches_the_full_count()
+    {
+        await using var cluster = new LocalCluster(new LocalOptions { Workers = 1, Name = "progress-bar" });
+        var futures = cluster.Map((int x) => x + 1, Enumerable.Range(0, 50));
+        var screen = new StringWriter();
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.Yes, ColorSystem = ColorSystemSupport.TrueColor, Interactive = InteractionSupport.Yes, Out = new AnsiConsoleOutput(screen),
+        });
+
+        await ProgressDisplay.ShowBarAsync(terminal, [.. futures], CancellationToken.None);
+
+        // A live display hides the cursor and redraws its frame in place; without the escape codes, each frame is a line.
+        Assert.StartsWith("\u001b[?25l", screen.ToString());
+        var frames = Regex.Replace(screen.ToString(), @"\u001b\[[0-9;?]*[A-Za-z]", "").Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0).ToArray();
+        Assert.All(frames, frame => Assert.Matches(@"^50 tasks ━{20,} +\d+%$", frame));
+        Assert.EndsWith(" 100%", frames[^1]);
     }
 
     [Fact]

@@ -1,8 +1,13 @@
+using JobQueue.Tests.BatchSystems;
+
 namespace JobQueue.Tests.Shipping;
 
 /// <summary>Only what a lambda reads travels; what it reads and cannot travel is refused at the call, with its path.</summary>
 public sealed class ClosureTests(IsolatedWorkerHost host) : IClassFixture<IsolatedWorkerHost>
 {
+    // Changed here and read on the workers by one test only: the warning is said once per field and process.
+    private static int threshold = 10;
+
     [Fact]
     public async Task A_lambda_in_a_class_that_holds_the_cluster_runs_without_it()
     {
@@ -25,6 +30,20 @@ public sealed class ClosureTests(IsolatedWorkerHost host) : IClassFixture<Isolat
 
         Assert.True(error.Message.Contains("closure.<>4__this.cluster", StringComparison.Ordinal), error.Message);
         Assert.Contains("Cluster cannot be sent to a worker", error.Message);
+    }
+
+    [Fact]
+    public async Task A_lambda_reading_a_user_static_field_is_warned_about_by_name_and_sees_the_workers_value()
+    {
+        var logging = new CollectingLoggerFactory();
+        await using var cluster = new LocalCluster(new LocalOptions { Workers = 1, Name = "static-field", LoggerFactory = logging });
+        threshold = 99;
+
+        var above = await cluster.Gather(cluster.Map((int x) => x > threshold, [50, 150]));
+
+        Assert.Equal([true, true], above);
+        var warning = Assert.Single(logging.Warnings, message => message.Contains("reads static", StringComparison.Ordinal));
+        Assert.Contains($"reads static {nameof(ClosureTests)}.{nameof(threshold)}: each worker reads its own copy", warning);
     }
 
     private sealed class Analysis(Cluster cluster, int factor)
