@@ -64,4 +64,51 @@ public sealed class SshTests
         Assert.False(File.Exists(secret));
         await AssertBatchSystemListsNoneAsync(system, ids);
     }
+
+    [Theory, OnSlurmOverSsh]
+    public async Task One_login_serves_every_command_files_travel_on_standard_input_and_the_WorkerHost_is_deployed_once(TestBatchSystem system)
+    {
+        // The ssh client's own debug log names each remote command it sends, and each login.
+        var logs = Directory.CreateTempSubdirectory("jobqueue-ssh-log-");
+        var remoteDeployments = $"/home/{LocalBatchSystems.Fact("SSH_USER")}/.jobqueue/workerhost";
+        if (Directory.Exists(remoteDeployments))
+        {
+            Directory.Delete(remoteDeployments, recursive: true);
+        }
+
+        async Task<(string Log, string Secret)> RunClusterAsync(string name)
+        {
+            var log = Path.Combine(logs.FullName, name);
+            await using var cluster = Create(system, options => options with { Ssh = options.Ssh! with { ExtraArgs = [.. options.Ssh.ExtraArgs!, "-v", "-E", log] } });
+            await cluster.ScaleAsync(1);
+            await cluster.WaitForWorkersAsync(1, Deadline);
+            Assert.Equal(11, await cluster.Submit(() => 10 + 1));
+            await cluster.GetJobLogAsync(cluster.Jobs[0].Id);
+            var secret = File.ReadAllText(cluster.Definition.SecretFile).Trim();
+            await cluster.ScaleAsync(0);
+            await AssertBatchSystemListsNoneAsync(system, cluster.Jobs.Select(job => job.Id).ToArray());
+            return (File.ReadAllText(log), secret);
+        }
+
+        var (first, firstSecret) = await RunClusterAsync("first");
+        var (second, _) = await RunClusterAsync("second");
+
+        foreach (var log in new[] { first, second })
+        {
+            Assert.Single(Lines(log, "Authenticated to "));
+            var commands = Lines(log, "Sending command: ");
+            Assert.Contains(commands, command => command.Contains("sbatch"));
+            Assert.Contains(commands, command => command.Contains("squeue"));
+            Assert.Contains(commands, command => command.Contains("tail -c"));
+            Assert.All(commands, command => Assert.DoesNotContain("--scheduler", command));
+        }
+
+        Assert.DoesNotContain(firstSecret, first);
+        Assert.Single(Lines(first, "Sending command: "), command => command.Contains("tar -xf"));
+        Assert.DoesNotContain(Lines(second, "Sending command: "), command => command.Contains("tar -xf"));
+        logs.Delete(recursive: true);
+
+        static IReadOnlyList<string> Lines(string log, string marker) =>
+            log.Split('\n').Where(line => line.Contains(marker, StringComparison.Ordinal)).ToList();
+    }
 }
