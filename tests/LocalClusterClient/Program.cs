@@ -3,13 +3,21 @@ using JobQueue;
 if (args is ["slurm", var partition])
 {
     // A user's program that ends without disposing its Slurm cluster: it submits 3 queued jobs, prints their ids,
-    // and returns when told to (a line on standard input). The cluster's process-exit handler cancels the jobs.
+    // says "interrupted" on each SIGINT, and returns when told to (a line on standard input). The cluster's
+    // process-exit handler cancels the jobs.
     var slurm = new SlurmCluster(new SlurmOptions
     {
         Queue = partition, Cores = 1, Memory = "1GiB", ListenAddress = "127.0.0.1", Name = $"exit{Environment.ProcessId}",
         JobExtraDirectives = ["--begin=now+1hour"],
     });
     await slurm.ScaleAsync(3);
+
+    // As a notebook kernel does: Ctrl+C interrupts the running cell, and the session goes on.
+    Console.CancelKeyPress += (_, interrupt) =>
+    {
+        interrupt.Cancel = true;
+        Console.WriteLine("interrupted");
+    };
     Console.WriteLine(string.Join(' ', slurm.Jobs.Select(job => job.Id)));
     Console.ReadLine();
     return;

@@ -233,11 +233,16 @@ public sealed class BatchClusterTests
     }
 
     [BatchSystemFact("sbatch")]
-    public async Task A_program_that_ends_without_disposing_its_cluster_cancels_its_jobs_on_the_way_out()
+    public async Task A_program_interrupted_by_SIGINT_keeps_its_jobs_and_one_that_ends_without_disposing_its_cluster_cancels_them_on_the_way_out()
     {
         using var client = ClientProcess.Start("slurm", LocalBatchSystems.Fact("SLURM_PARTITION"));
         var ids = (await client.StandardOutput.ReadLineAsync().WaitAsync(Deadline))!.Split(' ');
         Assert.Equal(3, ids.Length);
+        Assert.Subset((await ActiveJobIdsAsync(TestBatchSystem.Slurm)).ToHashSet(), ids.ToHashSet());
+
+        await RunAsync("kill", [], "-INT", client.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("interrupted", await client.StandardOutput.ReadLineAsync().WaitAsync(Deadline));
+        Assert.False(client.HasExited);
         Assert.Subset((await ActiveJobIdsAsync(TestBatchSystem.Slurm)).ToHashSet(), ids.ToHashSet());
 
         await client.StandardInput.WriteLineAsync();
