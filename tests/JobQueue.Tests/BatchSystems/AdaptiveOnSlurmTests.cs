@@ -54,6 +54,22 @@ public sealed class AdaptiveOnSlurmTests
         Assert.DoesNotContain("adapting", cluster.ToString());
     }
 
+    [BatchSystemFact("sbatch")]
+    public async Task Jobs_that_fail_at_start_make_it_back_off_and_say_why_instead_of_resubmitting_at_once()
+    {
+        await using var cluster = Create(TestBatchSystem.Slurm, options => options with { JobScriptPrologue = ["exit 3"] });
+        await using var adaptive = cluster.Adapt(min: 0, max: 4, interval: TimeSpan.FromSeconds(0.5), maxPendingJobs: 2);
+
+        var map = cluster.Map(x => x + 1, Enumerable.Range(0, 10));
+        // The decision, and the cluster's summary line, say why no job is submitted.
+        await Eventually.HoldsAsync(() => cluster.ToString().Contains("failed before their workers started: backing off until"), Deadline, "a decision to back off");
+
+        var report = await Assert.ThrowsAsync<WorkersDidNotStartException>(() => cluster.WaitForWorkersAsync(1, Deadline));
+        Assert.Equal(3, report.Job.ExitCode);
+        Assert.All(cluster.Jobs, job => Assert.Empty(job.Workers));
+        Assert.All(map, future => Assert.Equal(FutureStatus.Pending, future.Status));
+    }
+
     private static async Task<AdaptDecision> DecisionAsync(Adaptive adaptive, DateTimeOffset after)
     {
         await Eventually.HoldsAsync(() => adaptive.LastDecision is { } decision && decision.At > after, Deadline, $"a decision after {after:HH:mm:ss}");
