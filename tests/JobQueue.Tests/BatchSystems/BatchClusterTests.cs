@@ -197,6 +197,30 @@ public sealed class BatchClusterTests
         logs.Delete(recursive: true);
     }
 
+    [Theory, OnSlurm, OnGridEngine]
+    public async Task Scaling_down_in_the_middle_of_a_map_retires_a_busy_worker_gracefully_and_runs_no_item_twice(TestBatchSystem system)
+    {
+        var logs = SharedDirectory("jobqueue-executions-");
+        var executions = Path.Combine(logs.FullName, "executions");
+        const int count = 30;
+        await using var cluster = Create(system);
+        cluster.Scale(2);
+        await cluster.WaitForWorkersAsync(2, Deadline);
+
+        var map = cluster.Map(RecordItemAndWork(JobIdVariable(system), executions), Enumerable.Range(0, count));
+        var newest = cluster.Jobs[1].Id;
+        await Eventually.HoldsAsync(() => Executions(executions).Any(line => line.Job == newest), Deadline, $"job {newest} ran a task");
+        cluster.Scale(1);
+
+        Assert.Equal(Enumerable.Range(0, count).Select(x => x * 3), await cluster.Gather(map).WaitAsync(Deadline * 2));
+        Assert.Equal(Enumerable.Range(0, count), Executions(executions).Select(line => line.Item).Order());
+        await Eventually.HoldsAsync(() => cluster.Jobs.Single(job => job.Id == newest).HasEnded, Deadline, $"the newest job {newest} ended");
+        Assert.Single(cluster.Jobs, job => !job.HasEnded);
+
+        await ScaleToZeroAsync(cluster, system);
+        logs.Delete(recursive: true);
+    }
+
     [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task Disposing_a_cluster_with_20_pending_jobs_cancels_them_all_with_one_command(TestBatchSystem system)
     {
