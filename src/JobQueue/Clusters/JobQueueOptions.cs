@@ -77,6 +77,13 @@ public abstract record JobQueueOptions : ClusterOptions
     /// </summary>
     public TimeSpan? WorkerLifetimeStagger { get; init; }
 
+    /// <summary>
+    /// After SIGTERM (or Grid Engine's notify signal) running tasks get this long to finish before the worker hands them
+    /// back and exits (<c>--signal-grace</c>); keep it under the batch system's kill wait (Slurm's <c>KillWait</c>).
+    /// <value>The default is 20 seconds, within Slurm's default KillWait of 30 s.</value>
+    /// </summary>
+    public TimeSpan? WorkerSignalGrace { get; init; }
+
     /// <summary>Network interface the workers use, e.g. <c>"ib0"</c>.</summary>
     public string? Interface { get; init; }
 

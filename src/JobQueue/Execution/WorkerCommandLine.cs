@@ -18,6 +18,7 @@ internal sealed record WorkerCommandLine
     private static readonly Option<double> DeathTimeoutOption = new("--death-timeout") { Required = true, Description = "Seconds without the coordinator before exiting." };
     private static readonly Option<double?> LifetimeOption = new("--lifetime") { Description = "Seconds after which the worker stops taking tasks, hands back the rest and exits (before the job's walltime)." };
     private static readonly Option<double> LifetimeStaggerOption = new("--lifetime-stagger") { Description = "Seconds of random earliness in --lifetime, so that a cluster's workers do not all leave at once." };
+    private static readonly Option<double> SignalGraceOption = new("--signal-grace") { DefaultValueFactory = _ => DefaultSignalGrace.TotalSeconds, Description = "Seconds running tasks may take to finish after SIGTERM before they are handed back." };
     private static readonly Option<string?> LocalDirectoryOption = new("--local-directory") { Description = "Scratch directory on the node." };
     private static readonly Option<string?> InterfaceOption = new("--interface") { Description = "Network interface to use." };
     private static readonly Option<string> SecretFileOption = new("--secret-file") { Required = true, Description = "File holding the cluster's secret (mode 0600)." };
@@ -36,6 +37,12 @@ internal sealed record WorkerCommandLine
 
     /// <summary>The worker leaves up to this much before <see cref="Lifetime"/>, chosen at random.</summary>
     public TimeSpan LifetimeStagger { get; init; }
+
+    /// <summary>Within Slurm's default KillWait of 30 s, with room to spare.</summary>
+    public static readonly TimeSpan DefaultSignalGrace = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long running tasks may finish after a signal before the worker hands them back and exits.</summary>
+    public TimeSpan SignalGrace { get; init; } = DefaultSignalGrace;
 
     public string? LocalDirectory { get; init; }
     public string? Interface { get; init; }
@@ -65,6 +72,11 @@ internal sealed record WorkerCommandLine
             {
                 arguments.AddRange([LifetimeStaggerOption.Name, Seconds(LifetimeStagger)]);
             }
+        }
+
+        if (SignalGrace != DefaultSignalGrace)
+        {
+            arguments.AddRange([SignalGraceOption.Name, Seconds(SignalGrace)]);
         }
 
         if (LocalDirectory is not null)
@@ -99,7 +111,7 @@ internal sealed record WorkerCommandLine
         var command = new RootCommand("JobQueue worker")
         {
             SchedulerOption, NameOption, ThreadsOption, MemoryLimitOption, WorkersOption,
-            DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
+            DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, SignalGraceOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
         };
         var result = command.Parse(arguments.ToArray());
         if (result.Errors.Count > 0)
@@ -107,9 +119,9 @@ internal sealed record WorkerCommandLine
             throw new ArgumentException("Invalid worker command line: " + string.Join("; ", result.Errors.Select(error => error.Message)));
         }
 
-        if (result.GetValue(LifetimeOption) is <= 0 || result.GetValue(LifetimeStaggerOption) < 0)
+        if (result.GetValue(LifetimeOption) is <= 0 || result.GetValue(LifetimeStaggerOption) < 0 || result.GetValue(SignalGraceOption) <= 0)
         {
-            throw new ArgumentException("Invalid worker command line: --lifetime must be a positive number of seconds and --lifetime-stagger 0 or more, e.g. --lifetime 3300 --lifetime-stagger 240.");
+            throw new ArgumentException("Invalid worker command line: --lifetime and --signal-grace must be a positive number of seconds and --lifetime-stagger 0 or more, e.g. --lifetime 3300 --lifetime-stagger 240 --signal-grace 20.");
         }
 
         return new WorkerCommandLine
@@ -122,6 +134,7 @@ internal sealed record WorkerCommandLine
             DeathTimeout = TimeSpan.FromSeconds(result.GetValue(DeathTimeoutOption)),
             Lifetime = result.GetValue(LifetimeOption) is { } lifetime ? TimeSpan.FromSeconds(lifetime) : null,
             LifetimeStagger = TimeSpan.FromSeconds(result.GetValue(LifetimeStaggerOption)),
+            SignalGrace = TimeSpan.FromSeconds(result.GetValue(SignalGraceOption)),
             LocalDirectory = result.GetValue(LocalDirectoryOption),
             Interface = result.GetValue(InterfaceOption),
             SecretFile = result.GetValue(SecretFileOption)!,

@@ -45,7 +45,7 @@ public static class WorkerProgram
         builder.Logging.AddSerilog(serilog);
 
         // SIGTERM stops the host, which makes the worker leave gracefully: the host must wait out the grace.
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = WorkerDeparture.SignalGrace + TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = commandLine.SignalGrace + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(commandLine);
         builder.Services.AddSingleton<WorkerService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WorkerService>());
@@ -54,7 +54,7 @@ public static class WorkerProgram
         using var notified = PosixSignalRegistration.Create(GridEngineNotifySignal, context =>
         {
             context.Cancel = true;
-            worker.Departure.Leave("Grid Engine's notify signal (SIGUSR2): the job is about to be killed", WorkerDeparture.SignalGrace);
+            worker.Departure.Leave("Grid Engine's notify signal (SIGUSR2): the job is about to be killed", signalled: true);
         });
         await host.RunAsync().ConfigureAwait(false);
         return (int)worker.Exit;
@@ -110,12 +110,12 @@ public static class WorkerProgram
     {
         public WorkerExit Exit { get; private set; }
 
-        public WorkerDeparture Departure { get; } = new(commandLine.Lifetime, commandLine.LifetimeStagger, logger);
+        public WorkerDeparture Departure { get; } = new(commandLine.Lifetime, commandLine.LifetimeStagger, commandLine.SignalGrace, logger);
 
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             // The host stops on SIGTERM (or SIGINT): the worker leaves gracefully rather than dropping its tasks.
-            using var stopping = stoppingToken.Register(() => Departure.Leave("the batch system or the user is stopping it (SIGTERM)", WorkerDeparture.SignalGrace));
+            using var stopping = stoppingToken.Register(() => Departure.Leave("the batch system or the user is stopping it (SIGTERM)", signalled: true));
             Exit = await new WorkerRuntime(commandLine, logger, Departure).RunAsync(CancellationToken.None).ConfigureAwait(false);
             lifetime.StopApplication();
         }

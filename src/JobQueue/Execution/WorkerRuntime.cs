@@ -589,7 +589,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             }
             catch (OperationCanceledException) when (departure.Abandoned.IsCancellationRequested)
             {
-                logger.LogWarning("Running tasks did not finish within {Seconds} s of the signal; the coordinator runs them elsewhere", WorkerDeparture.SignalGrace.TotalSeconds);
+                logger.LogWarning("Running tasks did not finish within {Seconds} s of the signal; the coordinator runs them elsewhere", departure.SignalGrace.TotalSeconds);
             }
 
             lock (_gate)

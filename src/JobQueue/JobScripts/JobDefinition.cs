@@ -55,6 +55,14 @@ internal sealed class JobDefinition
         }
 
         (WorkerLifetime, WorkerLifetimeStagger) = ResolveLifetime(options, Walltime, Option);
+        WorkerSignalGrace = options.WorkerSignalGrace ?? WorkerCommandLine.DefaultSignalGrace;
+        if (WorkerSignalGrace <= TimeSpan.Zero)
+        {
+            throw new ArgumentException(
+                $"{Option(nameof(options.WorkerSignalGrace))} = {WorkerSignalGrace} must be positive and under the batch system's kill wait, e.g. WorkerSignalGrace = TimeSpan.FromSeconds(20).",
+                nameof(options.WorkerSignalGrace));
+        }
+
         if (options.EnvExtra is not null && options.JobScriptPrologue is not null)
         {
             throw new ArgumentException(
@@ -123,6 +131,9 @@ internal sealed class JobDefinition
     public TimeSpan WorkerLifetime { get; }
 
     public TimeSpan WorkerLifetimeStagger { get; }
+
+    /// <summary>How long running tasks may finish after a signal.</summary>
+    public TimeSpan WorkerSignalGrace { get; }
     public string? LogDirectory { get; }
 
     /// <summary>Where job scripts are written for a batch system that submits files (<see cref="BatchSystem.ScriptFileArguments"/>).</summary>
@@ -168,6 +179,7 @@ internal sealed class JobDefinition
             DeathTimeout = DeathTimeout,
             Lifetime = WorkerLifetime,
             LifetimeStagger = WorkerLifetimeStagger,
+            SignalGrace = WorkerSignalGrace,
             LocalDirectory = _localDirectory,
             Interface = _interface,
             SecretFile = SecretFile,

@@ -79,6 +79,9 @@ internal static partial class TestClusterFactory
             Memory = "1GiB",
             ListenAddress = "127.0.0.1",
             StatusInterval = TimeSpan.FromSeconds(0.5),
+
+            // Under the local Slurm's KillWait of 10 s, as a site sets it under its own.
+            WorkerSignalGrace = TimeSpan.FromSeconds(5),
         };
         options = customize?.Invoke(options) ?? options;
         if (system == TestBatchSystem.GridEngine)

@@ -121,6 +121,19 @@ public sealed class WorkerLifetimeOptionTests
     }
 
     [Fact]
+    public void A_signal_grace_travels_on_the_worker_command_line_and_must_be_positive()
+    {
+        var cluster = TestClusters.Slurm(new SlurmOptions { Cores = 1, Memory = "1GB", WorkerSignalGrace = TimeSpan.FromSeconds(8) });
+
+        Assert.Contains(" --signal-grace 8 ", cluster.JobScript());
+        Assert.DoesNotContain("--signal-grace", TestClusters.Slurm(new SlurmOptions { Cores = 1, Memory = "1GB" }).JobScript());
+        var read = WorkerCommandLine.Parse(["--scheduler", "tcp://h:1", "--name", "w", "--nthreads", "1", "--memory-limit", "1GiB", "--death-timeout", "5", "--secret-file", "/s", "--signal-grace", "8"]);
+        Assert.Equal(TimeSpan.FromSeconds(8), read.SignalGrace);
+        var error = Assert.Throws<ArgumentException>(() => TestClusters.Slurm(new SlurmOptions { Cores = 1, Memory = "1GB", WorkerSignalGrace = TimeSpan.Zero }));
+        Assert.StartsWith("SlurmOptions.WorkerSignalGrace = 00:00:00 must be positive", error.Message);
+    }
+
+    [Fact]
     public void A_margin_as_long_as_the_walltime_is_refused_naming_both()
     {
         var error = Assert.Throws<ArgumentException>(() =>
