@@ -55,6 +55,18 @@ internal sealed class MapStatistics
         }
     }
 
+    /// <summary>Items whose results came back so far.</summary>
+    public int Items
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items;
+            }
+        }
+    }
+
     public MapProfile Snapshot()
     {
         lock (_lock)

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace JobQueue.Dashboard;
+
+/// <summary>
+/// Takes the cluster's snapshot every sample interval and keeps what the page draws over time: tasks finished per
+/// worker per interval (the task stream) and the adaptive scaler's decisions. The JSON of a sample is made once,
+/// when someone first asks for it, and shared by every open page.
+/// </summary>
+internal sealed class DashboardSampler : IAsyncDisposable
+{
+    // A minute of task stream at the default interval.
+    private const int StreamSamples = 120;
+    private const int DecisionsKept = 20;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private readonly Func<DashboardSnapshot> _sample;
+    private readonly TimeSpan _interval;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Queue<StreamSample> _stream = new();
+    private readonly Queue<AdaptDecision> _decisions = new();
+    private readonly Dictionary<string, long> _lastDone = [];
+    private readonly Task _loop;
+    private Published _latest;
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public DashboardSampler(Func<DashboardSnapshot> sample, TimeSpan interval)
+    {
+        _sample = sample;
+        _interval = interval;
+        _latest = Take(0);
+        _loop = RunAsync();
+    }
+
+    /// <summary>The latest sample: a number that grows with each one, and its JSON.</summary>
+    public Published Latest => Volatile.Read(ref _latest);
+
+    /// <summary>Completes when the next sample is published.</summary>
+    public Task NextAsync(CancellationToken cancellationToken) => Volatile.Read(ref _next).Task.WaitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        using var timer = new PeriodicTimer(_interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                Volatile.Write(ref _latest, Take(_latest.Version + 1));
+                Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    // Called by the constructor, then only by the loop: the history needs no lock.
+    private Published Take(long version)
+    {
+        var snapshot = _sample();
+        var now = DateTimeOffset.UtcNow;
+        var finished = new Dictionary<string, long>();
+        foreach (var worker in snapshot.Workers)
+        {
+            // A worker seen for the first time starts the stream at what it had done; a restarted one counts from zero.
+            var before = _lastDone.GetValueOrDefault(worker.Name, worker.TasksDone);
+            if (worker.TasksDone > before)
+            {
+                finished[worker.Name] = worker.TasksDone - before;
+            }
+
+            _lastDone[worker.Name] = worker.TasksDone;
+        }
+
+        Keep(_stream, new StreamSample(now, finished), StreamSamples);
+        if (snapshot.Decision is { } decision && (_decisions.Count == 0 || _decisions.Last().At != decision.At))
+        {
+            Keep(_decisions, decision, DecisionsKept);
+        }
+
+        var status = new DashboardStatus(
+            now, snapshot.Cluster, snapshot.Kind, snapshot.Address,
+            [.. snapshot.Workers.Select(worker => new WorkerStatus(
+                worker.Name, worker.Host, worker.JobId, worker.Threads, worker.MemoryLimit, worker.MemoryUsed, worker.TasksRunning, worker.TasksDone,
+                Math.Round(worker.SinceHeard.TotalSeconds, 1), worker.ConnectedAt))],
+            Enum.GetValues<JobState>().ToDictionary(state => state, state => snapshot.Jobs.Count(job => job.State == state)),
+            snapshot.Jobs, snapshot.Maps, snapshot.Errors, [.. _decisions],
+            new TaskStream(_interval.TotalSeconds, [.. _stream]));
+        return new Published(version, new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(status, Json)));
+    }
+
+    private static void Keep<T>(Queue<T> queue, T item, int limit)
+    {
+        queue.Enqueue(item);
+        if (queue.Count > limit)
+        {
+            queue.Dequeue();
+        }
+    }
+
+    public sealed record Published(long Version, Lazy<byte[]> Json);
+}
+
+/// <summary>What <c>/api/status</c> returns and each server-sent event carries.</summary>
+internal sealed record DashboardStatus(
+    DateTimeOffset At, string Cluster, string Kind, string Address, IReadOnlyList<WorkerStatus> Workers, IReadOnlyDictionary<JobState, int> JobCounts,
+    IReadOnlyList<JobInfo> Jobs, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors, IReadOnlyList<AdaptDecision> Decisions, TaskStream TaskStream);
+
+internal sealed record WorkerStatus(
+    string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, double SecondsSinceHeard, DateTimeOffset ConnectedAt);
+
+/// <summary>Tasks finished per worker in each interval, oldest first; workers that finished none are left out.</summary>
+internal sealed record TaskStream(double IntervalSeconds, IReadOnlyList<StreamSample> Samples);
+
+internal sealed record StreamSample(DateTimeOffset At, IReadOnlyDictionary<string, long> Finished);

@@ -1,0 +1,47 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+
+namespace JobQueue.Dashboard;
+
+/// <summary>Finds the optional JobQueue.Dashboard assembly beside this one and starts its dashboard.</summary>
+internal static class DashboardLoader
+{
+    private const string AssemblyName = "JobQueue.Dashboard";
+    private const string FactoryType = "JobQueue.Dashboard.KestrelDashboardFactory";
+
+    /// <summary>The started dashboard, or null (logged, in words) when the assembly is absent or it cannot start.</summary>
+    public static DashboardServer? TryStart(DashboardSource source, ILogger logger)
+    {
+        var directory = Path.GetDirectoryName(typeof(DashboardLoader).Assembly.Location) ?? AppContext.BaseDirectory;
+        if (!File.Exists(Path.Combine(directory, AssemblyName + ".dll")))
+        {
+            logger.LogInformation(
+                "No dashboard: {Assembly}.dll is not beside JobQueue.dll in {Directory}; reference the JobQueue.Dashboard project (or package) to get one",
+                AssemblyName, directory);
+            return null;
+        }
+
+        try
+        {
+            var factory = (DashboardFactory)Activator.CreateInstance(Assembly.Load(AssemblyName).GetType(FactoryType, throwOnError: true)!)!;
+
+            // Off any caller's synchronization context: the coordinator starts inside a lock, from any thread.
+            var server = Task.Run(() => factory.StartAsync(source, CancellationToken.None)).GetAwaiter().GetResult();
+            logger.LogInformation("Dashboard at {Link}", server.Link);
+            return server;
+        }
+        catch (FileNotFoundException exception)
+        {
+            logger.LogWarning(
+                "No dashboard: {Assembly} needs the ASP.NET Core runtime, which this program does not load ({Missing}); "
+                + "reference the dashboard project so that the program's runtimeconfig names Microsoft.AspNetCore.App",
+                AssemblyName, exception.FileName);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or IOException or BadImageFormatException or TypeLoadException or InvalidCastException)
+        {
+            logger.LogWarning("No dashboard: it could not start on {Address}: {Reason}", source.Binding.Address, exception.Message);
+        }
+
+        return null;
+    }
+}
