@@ -46,6 +46,16 @@ function drawSummary(status) {
   $("error-count").textContent = status.maps.reduce((sum, map) => sum + map.failed, 0);
 }
 
+// Panels whose data did not change are left alone, so that an opened stack trace stays open and a link stays put.
+const drawn = new Map();
+function redraw(key, data, drawPanel) {
+  const text = JSON.stringify(data);
+  if (drawn.get(key) !== text) {
+    drawn.set(key, text);
+    drawPanel();
+  }
+}
+
 function drawJobs(status) {
   $("jobs-panel").hidden = status.jobs.length === 0;
   $("job-counts").textContent = Object.entries(status.jobCounts)
@@ -147,11 +157,11 @@ function drawTaskStream(status) {
 
 function draw(status) {
   drawSummary(status);
-  drawJobs(status);
+  redraw("jobs", status.jobs, () => drawJobs(status));
   drawMaps(status);
   drawWorkers(status);
-  drawErrors(status);
-  drawDecisions(status);
+  redraw("errors", status.errors, () => drawErrors(status));
+  redraw("decisions", status.decisions, () => drawDecisions(status));
   drawTaskStream(status);
 }
 
