@@ -288,7 +288,7 @@ public abstract class Cluster : IAsyncDisposable
 
         var source = new DashboardSource(
             binding, binding.RequiresToken ? coordinator.DashboardToken : null, () => SampleDashboard(coordinator), DashboardJobLog, LoggerFactory);
-        return DashboardLoader.TryStart(source, Logger);
+        return DashboardLoader.TryStart(source, Logger, DashboardLoader.Directory);
     }
 
     /// <summary>Starts whatever runs the workers, once the coordinator listens.</summary>

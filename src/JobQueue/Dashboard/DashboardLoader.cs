@@ -9,10 +9,12 @@ internal static class DashboardLoader
     private const string AssemblyName = "JobQueue.Dashboard";
     private const string FactoryType = "JobQueue.Dashboard.KestrelDashboardFactory";
 
-    /// <summary>The started dashboard, or null (logged, in words) when the assembly is absent or it cannot start.</summary>
-    public static DashboardServer? TryStart(DashboardSource source, ILogger logger)
+    /// <summary>Where the dashboard assembly must be: beside JobQueue.dll, where a project or package reference puts it.</summary>
+    public static string Directory { get; } = Path.GetDirectoryName(typeof(DashboardLoader).Assembly.Location) ?? AppContext.BaseDirectory;
+
+    /// <summary>The started dashboard, or null (logged, in words) when the assembly is not in <paramref name="directory"/> or it cannot start.</summary>
+    public static DashboardServer? TryStart(DashboardSource source, ILogger logger, string directory)
     {
-        var directory = Path.GetDirectoryName(typeof(DashboardLoader).Assembly.Location) ?? AppContext.BaseDirectory;
         if (!File.Exists(Path.Combine(directory, AssemblyName + ".dll")))
         {
             logger.LogInformation(
