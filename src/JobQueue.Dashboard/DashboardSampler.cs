@@ -71,7 +71,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
         var finished = new Dictionary<string, long>();
         foreach (var worker in snapshot.Workers)
         {
-            // A worker seen for the first time starts the stream at what it had done; a restarted one counts from zero.
+            // A worker seen for the first time starts from what it had done; one restarted under its name, from its new count.
             var before = _lastDone.GetValueOrDefault(worker.Name, worker.TasksDone);
             if (worker.TasksDone > before)
             {
@@ -94,7 +94,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
                 Math.Round(worker.SinceHeard.TotalSeconds, 1), worker.ConnectedAt))],
             Enum.GetValues<JobState>().ToDictionary(state => state, state => snapshot.Jobs.Count(job => job.State == state)),
             snapshot.Jobs, snapshot.Maps, snapshot.Errors, [.. _decisions],
-            new TaskStream(_interval.TotalSeconds, [.. _stream]));
+            new TaskStream(_interval.TotalSeconds, StreamSamples, [.. _stream]));
         return new Published(version, new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(status, Json)));
     }
 
@@ -118,7 +118,7 @@ internal sealed record DashboardStatus(
 internal sealed record WorkerStatus(
     string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, double SecondsSinceHeard, DateTimeOffset ConnectedAt);
 
-/// <summary>Tasks finished per worker in each interval, oldest first; workers that finished none are left out.</summary>
-internal sealed record TaskStream(double IntervalSeconds, IReadOnlyList<StreamSample> Samples);
+/// <summary>Tasks finished per worker in each interval, oldest first, at most <c>Capacity</c> samples; workers that finished none are left out.</summary>
+internal sealed record TaskStream(double IntervalSeconds, int Capacity, IReadOnlyList<StreamSample> Samples);
 
 internal sealed record StreamSample(DateTimeOffset At, IReadOnlyDictionary<string, long> Finished);

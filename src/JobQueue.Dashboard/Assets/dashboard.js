@@ -94,7 +94,8 @@ function drawMaps(status) {
 }
 
 function drawWorkers(status) {
-  replaceChildren($("workers"), status.workers.map(worker => {
+  const workers = status.workers.slice().sort((a, b) => a.name.localeCompare(b.name));
+  replaceChildren($("workers"), workers.map(worker => {
     const memory = element("span");
     const gauge = element("span", null, "memory");
     const fill = element("span");
@@ -135,7 +136,8 @@ function drawTaskStream(status) {
   const context = canvas.getContext("2d");
   const samples = status.taskStream.samples;
   const names = [...new Set([...status.workers.map(worker => worker.name), ...samples.flatMap(sample => Object.keys(sample.finished))])].sort();
-  const lane = 18, label = 140, capacity = 120;
+  const lane = 18, label = 140, capacity = status.taskStream.capacity;
+  canvas.width = Math.max(label + capacity, canvas.clientWidth);
   canvas.height = Math.max(1, names.length) * lane + 4;
   context.clearRect(0, 0, canvas.width, canvas.height);
   const peak = Math.max(1, ...samples.flatMap(sample => Object.values(sample.finished)));

@@ -198,12 +198,8 @@ public abstract class JobQueueCluster : Cluster
 
     private protected override DashboardSnapshot SampleDashboard(Coordinator coordinator)
     {
-        Adaptive? adaptive;
-        lock (_gate)
-        {
-            adaptive = _adaptive;
-        }
-
+        // Without the cluster's lock: the dashboard starts while the coordinator starts, whoever holds what.
+        var adaptive = Volatile.Read(ref _adaptive);
         return base.SampleDashboard(coordinator) with { Jobs = Jobs, Decision = adaptive?.LastDecision };
     }
 
