@@ -14,8 +14,6 @@ internal sealed class DashboardSampler : IAsyncDisposable
     private const int StreamSamples = 120;
     private const int DecisionsKept = 20;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     private readonly Func<DashboardSnapshot> _sample;
     private readonly TimeSpan _interval;
     private readonly CancellationTokenSource _stopping = new();
@@ -95,7 +93,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
             Enum.GetValues<JobState>().ToDictionary(state => state, state => snapshot.Jobs.Count(job => job.State == state)),
             snapshot.Jobs, snapshot.Maps, snapshot.Errors, [.. _decisions],
             new TaskStream(_interval.TotalSeconds, StreamSamples, [.. _stream]));
-        return new Published(version, new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(status, Json)));
+        return new Published(version, new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(status, DashboardJson.Default.DashboardStatus)));
     }
 
     private static void Keep<T>(Queue<T> queue, T item, int limit)
@@ -109,6 +107,11 @@ internal sealed class DashboardSampler : IAsyncDisposable
 
     public sealed record Published(long Version, Lazy<byte[]> Json);
 }
+
+/// <summary>The JSON of a status, made at build time: no reflection, and no first-use cost on a running cluster.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(DashboardStatus))]
+internal sealed partial class DashboardJson : JsonSerializerContext;
 
 /// <summary>What <c>/api/status</c> returns and each server-sent event carries.</summary>
 internal sealed record DashboardStatus(
