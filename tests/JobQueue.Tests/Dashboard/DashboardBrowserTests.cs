@@ -16,13 +16,8 @@ public sealed class DashboardBrowserTests
         await cluster.StartAsync();
         var link = cluster.DashboardLink!;
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumFactAttribute.Executable,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 1000 } });
+        await using var browser = await LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
         var foreign = new List<string>();
         page.Request += (_, request) =>
         {
@@ -54,13 +49,52 @@ public sealed class DashboardBrowserTests
         await Expect(page.Locator("#errors details pre").First).ToBeVisibleAsync();
         await Expect(page.Locator("#errors details pre").First).ToContainTextAsync(nameof(The_page_shows_the_workers_a_map_reaching_100_percent_and_its_failure_without_a_reload));
 
-        var artifacts = Directory.CreateDirectory(Path.Combine(BuiltPrograms.Repository, "artifacts", "dashboard"));
-        var screenshot = Path.Combine(artifacts.FullName, "map-with-failure.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        var screenshot = await ScreenshotAsync(page, "map-with-failure.png");
 
         Assert.Equal(1, loads);
         Assert.Empty(foreign);
         Assert.True(new FileInfo(screenshot).Length > 0);
         Assert.Equal(FutureStatus.Error, futures[13].Status);
+    }
+
+    [ChromiumFact]
+    public async Task A_batch_cluster_shows_its_jobs_by_state_with_log_links_and_its_adaptive_decisions()
+    {
+        await using var cluster = await FakeSlurmCluster.StartAsync();
+        cluster.Decision = FakeSlurmCluster.NewDecision(FakeSlurmCluster.Submitted, 3, "120 queued tasks of about 1 s");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await NewPageAsync(browser);
+
+        await page.GotoAsync(cluster.Link);
+
+        await Expect(page.Locator("#job-counts")).ToHaveTextAsync("2 pending, 1 running", Live);
+        await Expect(page.Locator("#jobs tr")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#decisions")).ToContainTextAsync("120 queued tasks of about 1 s");
+        await ScreenshotAsync(page, "batch-jobs.png");
+        var log = await page.Context.RunAndWaitForPageAsync(() => page.Locator("#jobs tr").First.GetByText("log").ClickAsync());
+        await Expect(log.Locator("body")).ToContainTextAsync("worker chem-0 started");
+    }
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumFactAttribute.Executable,
+            Headless = true,
+
+            // Root needs --no-sandbox; nothing may reach out of this machine.
+            Args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+
+    private static Task<IPage> NewPageAsync(IBrowser browser) =>
+        browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 1000 } });
+
+    /// <summary>Saves the whole page under artifacts/dashboard at the repository root (gitignored) and returns the file.</summary>
+    private static async Task<string> ScreenshotAsync(IPage page, string name)
+    {
+        var artifacts = Directory.CreateDirectory(Path.Combine(BuiltPrograms.Repository, "artifacts", "dashboard"));
+        var screenshot = Path.Combine(artifacts.FullName, name);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        return screenshot;
     }
 }
