@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Dashboard;
 
@@ -16,6 +17,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
 
     private readonly Func<DashboardSnapshot> _sample;
     private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Queue<StreamSample> _stream = new();
     private readonly Queue<AdaptDecision> _decisions = new();
@@ -24,10 +26,11 @@ internal sealed class DashboardSampler : IAsyncDisposable
     private Published _latest;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public DashboardSampler(Func<DashboardSnapshot> sample, TimeSpan interval)
+    public DashboardSampler(Func<DashboardSnapshot> sample, TimeSpan interval, ILogger logger)
     {
         _sample = sample;
         _interval = interval;
+        _logger = logger;
         _latest = Take(0);
         _loop = RunAsync();
     }
@@ -48,11 +51,29 @@ internal sealed class DashboardSampler : IAsyncDisposable
     private async Task RunAsync()
     {
         using var timer = new PeriodicTimer(_interval);
+        var failing = false;
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
-                Volatile.Write(ref _latest, Take(_latest.Version + 1));
+                try
+                {
+                    Volatile.Write(ref _latest, Take(_latest.Version + 1));
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // The page keeps its last sample and says when that was; each tick tries again, logged once.
+                    if (!failing)
+                    {
+                        _logger.LogWarning("Dashboard: a sample failed, the page shows the last one until sampling works again: {Reason}", exception.Message);
+                    }
+
+                    failing = true;
+                    continue;
+                }
+
+                failing = false;
+
                 Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }

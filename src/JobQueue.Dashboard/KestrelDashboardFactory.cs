@@ -13,34 +13,41 @@ internal sealed class KestrelDashboardFactory : DashboardFactory
     public override async Task<DashboardServer> StartAsync(DashboardSource source, CancellationToken cancellationToken)
     {
         var logger = source.LoggerFactory.CreateLogger<KestrelDashboard>();
-        var requests = new DashboardRequests(new DashboardSampler(source.Sample, source.SampleInterval), source.Token, source.JobLog, logger);
-        var failures = new List<string>();
-        foreach (var port in source.Binding.Ports)
+        var requests = new DashboardRequests(new DashboardSampler(source.Sample, source.SampleInterval, logger), source.Token, source.JobLog, logger);
+        try
         {
-            var app = Build(source, port, requests);
-            try
+            var failures = new List<string>();
+            foreach (var port in source.Binding.Ports)
             {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException exception)
-            {
-                failures.Add($"{port}: {exception.Message}");
-                await app.DisposeAsync().ConfigureAwait(false);
-                continue;
+                var app = Build(source, port, requests);
+                try
+                {
+                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException exception)
+                {
+                    failures.Add($"{port}: {exception.Message}");
+                    await app.DisposeAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                if (failures.Count > 0)
+                {
+                    logger.LogInformation("Dashboard port {Port} was taken; it listens on {Bound}", source.Binding.Port, BoundPort(app));
+                }
+
+                var token = source.Token is null ? "" : $"?token={source.Token}";
+                return new KestrelDashboard(app, requests, $"http://{source.Binding.LinkHost}:{BoundPort(app)}/{token}");
             }
 
-            if (failures.Count > 0)
-            {
-                logger.LogInformation("Dashboard port {Port} was taken; it listens on {Bound}", source.Binding.Port, BoundPort(app));
-            }
-
-            var token = source.Token is null ? "" : $"?token={source.Token}";
-            return new KestrelDashboard(app, requests, $"http://{source.Binding.LinkHost}:{BoundPort(app)}/{token}");
+            throw new InvalidOperationException(
+                $"no port of {source.Binding.Address} from {source.Binding.Port} was free ({string.Join("; ", failures.Take(3))}); set DashboardAddress to a free port, or port 0 for any");
         }
-
-        await requests.DisposeAsync().ConfigureAwait(false);
-        throw new InvalidOperationException(
-            $"no port of {source.Binding.Address} from {source.Binding.Port} was free ({string.Join("; ", failures.Take(3))}); set DashboardAddress to a free port, or port 0 for any");
+        catch
+        {
+            await requests.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static WebApplication Build(DashboardSource source, int port, DashboardRequests requests)

@@ -39,8 +39,9 @@ internal static class DashboardLoader
                 + "reference the dashboard project so that the program's runtimeconfig names Microsoft.AspNetCore.App",
                 AssemblyName, exception.FileName);
         }
-        catch (Exception exception) when (exception is InvalidOperationException or IOException or BadImageFormatException or TypeLoadException or InvalidCastException)
+        catch (Exception exception)
         {
+            // Whatever went wrong, the dashboard is optional: the cluster runs without it.
             logger.LogWarning("No dashboard: it could not start on {Address}: {Reason}", source.Binding.Address, exception.Message);
         }
 
