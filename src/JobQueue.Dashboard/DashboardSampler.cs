@@ -73,7 +73,6 @@ internal sealed class DashboardSampler : IAsyncDisposable
                 }
 
                 failing = false;
-
                 Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }

@@ -15,7 +15,9 @@ public sealed class DashboardBindingTests
         var binding = DashboardBinding.Parse(new LocalOptions().DashboardAddress, nameof(LocalOptions))!;
 
         Assert.Equal(IPAddress.Loopback, binding.Address);
-        Assert.Equal([8787, 8788, 8789], binding.Ports.Take(3));
+        Assert.Equal(8787, DashboardBinding.DefaultPort); // the documented default, as dask's; nothing binds it here
+        Assert.Equal([binding.Port, binding.Port + 1, binding.Port + 2], binding.Ports.Take(3));
+        Assert.Equal(DashboardBinding.DefaultPort, binding.Port);
         Assert.False(binding.RequiresToken);
         Assert.Equal("127.0.0.1", binding.LinkHost);
     }
@@ -25,17 +27,17 @@ public sealed class DashboardBindingTests
 
     [Theory]
     [InlineData("127.0.0.1:0", "127.0.0.1", 0)]
-    [InlineData("127.0.0.1", "127.0.0.1", 8787)]
+    [InlineData("127.0.0.1", "127.0.0.1", null)]
     [InlineData("localhost:9000", "127.0.0.1", 9000)]
-    [InlineData("0.0.0.0:8787", "0.0.0.0", 8787)]
-    [InlineData("[::1]:8787", "::1", 8787)]
-    [InlineData("::1", "::1", 8787)]
-    public void An_address_with_an_optional_port_is_accepted(string text, string address, int port)
+    [InlineData("0.0.0.0:9000", "0.0.0.0", 9000)]
+    [InlineData("[::1]:9000", "::1", 9000)]
+    [InlineData("::1", "::1", null)]
+    public void An_address_with_an_optional_port_is_accepted(string text, string address, int? port)
     {
         var binding = DashboardBinding.Parse(text, nameof(LocalOptions))!;
 
         Assert.Equal(IPAddress.Parse(address), binding.Address);
-        Assert.Equal(port, binding.Port);
+        Assert.Equal(port ?? DashboardBinding.DefaultPort, binding.Port);
     }
 
     [Fact]
@@ -52,7 +54,7 @@ public sealed class DashboardBindingTests
         Assert.Equal(requiresToken, DashboardBinding.Parse(address, nameof(LocalOptions))!.RequiresToken);
 
     [Theory]
-    [InlineData("login1:8787")]
+    [InlineData("login1:9000")]
     [InlineData("127.0.0.1:http")]
     [InlineData("127.0.0.1:70000")]
     [InlineData("")]
