@@ -231,7 +231,7 @@ internal sealed class Coordinator : IAsyncDisposable
         var now = Environment.TickCount64;
         var running = new Dictionary<MapState, int>();
         WorkerSample[] workers;
-        MapState[] maps;
+        MapSample[] maps;
         FailureSample[] errors;
         lock (_gate)
         {
@@ -252,13 +252,12 @@ internal sealed class Coordinator : IAsyncDisposable
                     held, session.TasksDone, TimeSpan.FromMilliseconds(now - session.LastHeard), session.ConnectedAt);
             }
 
-            maps = [.. _recentMaps];
+            // Results are counted done under this lock (TakeResults), so no item is both running and done here.
+            maps = [.. _recentMaps.Select(map => new MapSample(map.Number, map.Items, map.Statistics.Items + map.Lost, map.Failed, running.GetValueOrDefault(map), map.Cancelled))];
             errors = [.. _recentErrors];
         }
 
-        // A map's statistics have a lock of their own, not taken under the coordinator's.
-        var samples = maps.Select(map => new MapSample(map.Number, map.Items, map.Statistics.Items + map.Lost, map.Failed, running.GetValueOrDefault(map), map.Cancelled)).ToArray();
-        return (workers, samples, errors);
+        return (workers, maps, errors);
     }
 
     /// <summary>Tells every worker to exit.</summary>
