@@ -21,8 +21,9 @@ internal sealed class DashboardSampler : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Queue<StreamSample> _stream = new();
     private readonly Queue<AdaptDecision> _decisions = new();
-    private readonly Dictionary<string, long> _lastDone = [];
     private readonly Task _loop;
+    private Dictionary<string, long> _lastDone = [];
+    private DateTimeOffset _previousAt = DateTimeOffset.MaxValue;
     private Published _latest;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -84,20 +85,27 @@ internal sealed class DashboardSampler : IAsyncDisposable
     // Called by the constructor, then only by the loop: the history needs no lock.
     private Published Take(long version)
     {
-        var snapshot = _sample();
+        // Before the snapshot: a worker that connects after this moment is new at the next sample, whether this one saw it or not.
         var now = DateTimeOffset.UtcNow;
+        var snapshot = _sample();
         var finished = new Dictionary<string, long>();
+        var done = new Dictionary<string, long>();
         foreach (var worker in snapshot.Workers)
         {
-            // A worker seen for the first time starts from what it had done; one restarted under its name, from its new count.
-            var before = _lastDone.GetValueOrDefault(worker.Name, worker.TasksDone);
+            // Seen before: what it did since (a restarted one, with fewer done, starts again from zero). New: all it did,
+            // unless it was there before the first sample.
+            var before = _lastDone.TryGetValue(worker.Name, out var last)
+                ? (worker.TasksDone < last ? 0 : last)
+                : (worker.ConnectedAt >= _previousAt ? 0 : worker.TasksDone);
             if (worker.TasksDone > before)
             {
                 finished[worker.Name] = worker.TasksDone - before;
             }
 
-            _lastDone[worker.Name] = worker.TasksDone;
+            done[worker.Name] = worker.TasksDone;
         }
+
+        (_lastDone, _previousAt) = (done, now);
 
         Keep(_stream, new StreamSample(now, finished), StreamSamples);
         if (snapshot.Decision is { } decision && (_decisions.Count == 0 || _decisions.Last().At != decision.At))

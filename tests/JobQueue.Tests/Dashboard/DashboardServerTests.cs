@@ -72,5 +72,24 @@ public sealed class DashboardServerTests : IAsyncLifetime
             TimeSpan.FromSeconds(30), "both decisions are shown, in order");
     }
 
+    [Fact]
+    public async Task The_task_stream_counts_a_new_worker_from_zero_and_one_there_before_from_what_it_had_done()
+    {
+        Cluster.Workers = [FakeSlurmCluster.NewWorker("chem-0", 100, FakeSlurmCluster.Submitted)];
+        await Eventually.HoldsAsync(async () => (await StatusAsync()).GetProperty("workers").GetArrayLength() == 1, TimeSpan.FromSeconds(30), "chem-0 is shown");
+
+        Cluster.Workers = [FakeSlurmCluster.NewWorker("chem-0", 105, FakeSlurmCluster.Submitted), FakeSlurmCluster.NewWorker("chem-1", 7, DateTimeOffset.UtcNow)];
+
+        await Eventually.HoldsAsync(
+            async () => Finished(await StatusAsync()) is { Count: 2 } finished && finished["chem-0"] == 5 && finished["chem-1"] == 7,
+            TimeSpan.FromSeconds(30), "the stream counts 5 tasks of chem-0 and 7 of chem-1");
+    }
+
+    private static Dictionary<string, long> Finished(JsonElement status) =>
+        status.GetProperty("taskStream").GetProperty("samples").EnumerateArray()
+            .SelectMany(sample => sample.GetProperty("finished").EnumerateObject())
+            .GroupBy(worker => worker.Name)
+            .ToDictionary(group => group.Key, group => group.Sum(worker => worker.Value.GetInt64()));
+
     private async Task<JsonElement> StatusAsync() => JsonDocument.Parse(await _http.GetStringAsync("api/status")).RootElement.Clone();
 }

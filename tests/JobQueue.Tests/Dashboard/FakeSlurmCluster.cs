@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace JobQueue.Tests.Dashboard;
 
 /// <summary>
-/// A dashboard server fed what a Slurm cluster would show (three jobs, their logs, the adaptive decision set by the
-/// test), so that the batch panels are tested without a batch system.
+/// A dashboard server fed what a Slurm cluster would show (three jobs, their logs, the workers and adaptive decision
+/// set by the test), so that the batch panels are tested without a batch system.
 /// </summary>
 internal sealed class FakeSlurmCluster : IAsyncDisposable
 {
@@ -15,6 +15,7 @@ internal sealed class FakeSlurmCluster : IAsyncDisposable
     private readonly List<string> _logsAsked = [];
     private DashboardServer? _server;
     private AdaptDecision? _decision;
+    private IReadOnlyList<WorkerSample> _workers = [];
 
     public string Link => _server!.Link;
 
@@ -34,6 +35,11 @@ internal sealed class FakeSlurmCluster : IAsyncDisposable
         set => Volatile.Write(ref _decision, value);
     }
 
+    public IReadOnlyList<WorkerSample> Workers
+    {
+        set => Volatile.Write(ref _workers, value);
+    }
+
     public static async Task<FakeSlurmCluster> StartAsync()
     {
         var cluster = new FakeSlurmCluster();
@@ -45,12 +51,15 @@ internal sealed class FakeSlurmCluster : IAsyncDisposable
         return cluster;
     }
 
+    public static WorkerSample NewWorker(string name, long tasksDone, DateTimeOffset connectedAt) =>
+        new(name, "node1", "4242", 4, 1L << 30, 1L << 28, 0, tasksDone, TimeSpan.Zero, connectedAt);
+
     public static AdaptDecision NewDecision(DateTimeOffset at, int target, string reason) => new(at, target, 2, 1, 120, 8, TimeSpan.FromSeconds(1), reason);
 
     public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private DashboardSnapshot Sample() =>
-        new("chem", "SlurmCluster", "tcp://127.0.0.1:40123", [], [], [])
+        new("chem", "SlurmCluster", "tcp://127.0.0.1:40123", Volatile.Read(ref _workers), [], [])
         {
             Jobs =
             [
