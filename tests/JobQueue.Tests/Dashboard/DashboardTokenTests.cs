@@ -3,29 +3,39 @@ using System.Net.Http.Headers;
 
 namespace JobQueue.Tests.Dashboard;
 
-/// <summary>
-/// A dashboard bound to every interface asks for its token. The tests bind 0.0.0.0 but connect only through
-/// 127.0.0.1: the rule is about the binding, so the loopback client must show its token too.
-/// </summary>
-public sealed class DashboardTokenTests : IAsyncLifetime
+/// <summary>One LocalCluster whose dashboard is bound to every interface (0.0.0.0), reached only through 127.0.0.1.</summary>
+public sealed class GuardedDashboardFixture : IAsyncLifetime
 {
-    private readonly LocalCluster _cluster = new(new LocalOptions { Workers = 1, Name = "guarded", DashboardAddress = "0.0.0.0:0" });
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private string _token = "";
+    public LocalCluster Cluster { get; } = new(new LocalOptions { Workers = 1, Name = "guarded", DashboardAddress = "0.0.0.0:0" });
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public string Token { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        await _cluster.StartAsync();
-        var link = new Uri(_cluster.DashboardLink!);
-        _token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"] ?? "";
-        _http.BaseAddress = new Uri($"http://127.0.0.1:{link.Port}/");
+        await Cluster.StartAsync();
+        var link = new Uri(Cluster.DashboardLink!);
+        Token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"] ?? "";
+        Http.BaseAddress = new Uri($"http://127.0.0.1:{link.Port}/");
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
-        await _cluster.DisposeAsync();
+        Http.Dispose();
+        await Cluster.DisposeAsync();
     }
+}
+
+/// <summary>
+/// A dashboard bound to every interface asks for its token. The rule is about the binding, so the loopback client of
+/// these tests must show its token too.
+/// </summary>
+public sealed class DashboardTokenTests(GuardedDashboardFixture fixture) : IClassFixture<GuardedDashboardFixture>
+{
+    private readonly LocalCluster _cluster = fixture.Cluster;
+    private readonly HttpClient _http = fixture.Http;
+    private readonly string _token = fixture.Token;
 
     [Fact]
     public void The_link_carries_a_64_digit_hex_token()
