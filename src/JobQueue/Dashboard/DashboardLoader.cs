@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.Loader;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Dashboard;
@@ -15,7 +16,8 @@ internal static class DashboardLoader
     /// <summary>The started dashboard, or null (logged, in words) when the assembly is not in <paramref name="directory"/> or it cannot start.</summary>
     public static DashboardServer? TryStart(DashboardSource source, ILogger logger, string directory)
     {
-        if (!File.Exists(Path.Combine(directory, AssemblyName + ".dll")))
+        var path = Path.Combine(directory, AssemblyName + ".dll");
+        if (!File.Exists(path))
         {
             logger.LogInformation(
                 "No dashboard: {Assembly}.dll is not beside JobQueue.dll in {Directory}; reference the JobQueue.Dashboard project (or package) to get one",
@@ -25,7 +27,7 @@ internal static class DashboardLoader
 
         try
         {
-            var factory = (DashboardFactory)Activator.CreateInstance(Assembly.Load(AssemblyName).GetType(FactoryType, throwOnError: true)!)!;
+            var factory = (DashboardFactory)Activator.CreateInstance(Load(path).GetType(FactoryType, throwOnError: true)!)!;
 
             // Off any caller's synchronization context: the coordinator starts inside a lock, from any thread.
             var server = Task.Run(() => factory.StartAsync(source, CancellationToken.None)).GetAwaiter().GetResult();
@@ -46,5 +48,20 @@ internal static class DashboardLoader
         }
 
         return null;
+    }
+
+    // Into JobQueue's own load context, so that the dashboard sees the very DashboardFactory type it derives from.
+    private static Assembly Load(string path)
+    {
+        var context = AssemblyLoadContext.GetLoadContext(typeof(DashboardLoader).Assembly) ?? AssemblyLoadContext.Default;
+        try
+        {
+            return context.LoadFromAssemblyName(new AssemblyName(AssemblyName));
+        }
+        catch (FileNotFoundException)
+        {
+            // Copied beside JobQueue.dll without being in the program's deps.json: load it from its file.
+            return context.LoadFromAssemblyPath(path);
+        }
     }
 }
