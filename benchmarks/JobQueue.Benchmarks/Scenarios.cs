@@ -32,6 +32,7 @@ internal static class Scenarios
         new("registration", ["registration"], ["s"], RegistrationAsync),
         new("queued_memory", ["queued_memory"], ["bytes/task"], QueuedMemoryAsync),
         CheckpointCost.Scenario,
+        DashboardCost.Scenario,
     ];
 
     // Static methods rather than lambdas: the warm-up and the measured run then share one function, which the
@@ -309,7 +310,7 @@ internal static class Scenarios
         }
     }
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         var sorted = values.Order().ToArray();
         var middle = sorted.Length / 2;

@@ -19,6 +19,7 @@ var started = Stopwatch.StartNew();
 await using var cluster = new LocalCluster(new LocalOptions { Workers = 2, ThreadsPerWorker = 1 });
 await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
 var connected = started.Elapsed;
+AnsiConsole.MarkupLine($"[bold]Dashboard:[/] {Markup.Escape(cluster.DashboardLink ?? "none (see the log for why)")}");
 
 var futures = cluster.Map((int x) => Math.Sqrt(x) * Math.Sin(x), Enumerable.Range(0, Items));
 await ProgressDisplay.ShowAsync(futures); // a live bar in a terminal, plain lines in a log or notebook

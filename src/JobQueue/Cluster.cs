@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using JobQueue.Checkpoints;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Dashboard;
 using JobQueue.Execution;
 using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
@@ -24,7 +25,9 @@ public abstract class Cluster : IAsyncDisposable
     private readonly Lock _startLock = new();
     private readonly OwnedLoggerFactory _logging;
     private readonly ClusterCheckpoints _checkpoints = new();
+    private readonly DashboardBinding? _dashboardBinding;
     private Coordinator? _coordinator;
+    private DashboardServer? _dashboard;
     private bool _disposed;
 
     private protected Cluster(string name, ClusterOptions options, string optionsType, string defaultListenAddress, string secretPath)
@@ -34,6 +37,7 @@ public abstract class Cluster : IAsyncDisposable
         Logger = _logging.Factory.CreateLogger(GetType().Name);
         Seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
         _coordinatorSettings = CoordinatorOptions.Resolve(options, optionsType, defaultListenAddress, secretPath) with { Seed = Seed };
+        _dashboardBinding = DashboardBinding.Parse(options.DashboardAddress, optionsType);
         Logger.LogInformation("Cluster {Name} uses Seed = {Seed}; set {Options}.Seed to repeat its random streams", name, Seed, optionsType);
     }
 
@@ -45,6 +49,13 @@ public abstract class Cluster : IAsyncDisposable
 
     /// <summary>The address workers dial, e.g. <c>tcp://10.1.2.3:40123</c>; null until the coordinator has started.</summary>
     public string? Address => _coordinator?.Address;
+
+    /// <summary>
+    /// The dashboard's URL (with its token when it listens beyond the loopback), e.g. <c>http://127.0.0.1:8787/</c>; null
+    /// until the coordinator has started, when <see cref="ClusterOptions.DashboardAddress"/> is null, or when the
+    /// JobQueue.Dashboard assembly is absent (the log says why).
+    /// </summary>
+    public string? DashboardLink => Volatile.Read(ref _dashboard)?.Link;
 
     /// <summary>The connected workers.</summary>
     public IReadOnlyList<WorkerInfo> Workers => _coordinator?.Workers ?? [];
@@ -67,6 +78,7 @@ public abstract class Cluster : IAsyncDisposable
                 {
                     _coordinator = Coordinator.Start(_coordinatorSettings, Logger);
                     OnCoordinatorStarted(_coordinator);
+                    _dashboard = StartDashboard(_coordinator);
                 }
 
                 return _coordinator;
@@ -225,6 +237,7 @@ public abstract class Cluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Coordinator? coordinator;
+        DashboardServer? dashboard;
         lock (_startLock)
         {
             if (_disposed)
@@ -233,7 +246,13 @@ public abstract class Cluster : IAsyncDisposable
             }
 
             _disposed = true;
-            coordinator = _coordinator;
+            (coordinator, dashboard) = (_coordinator, _dashboard);
+        }
+
+        // First: its open pages must not hold up the rest.
+        if (dashboard is not null)
+        {
+            await dashboard.DisposeAsync().ConfigureAwait(false);
         }
 
         if (coordinator is not null)
@@ -247,6 +266,29 @@ public abstract class Cluster : IAsyncDisposable
         await ReleaseAsync().ConfigureAwait(false);
         _logging.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>What the dashboard shows; a batch cluster adds its jobs and adaptive decisions.</summary>
+    private protected virtual DashboardSnapshot SampleDashboard(Coordinator coordinator)
+    {
+        var (workers, maps, errors) = coordinator.Sample();
+        return new DashboardSnapshot(Name, GetType().Name, coordinator.Address, workers, maps, errors);
+    }
+
+    /// <summary>Reads a batch job's log for the dashboard; null where there are no batch jobs.</summary>
+    private protected virtual Func<string, CancellationToken, Task<JobLog>>? DashboardJobLog => null;
+
+    private DashboardServer? StartDashboard(Coordinator coordinator)
+    {
+        if (_dashboardBinding is not { } binding)
+        {
+            Logger.LogInformation("No dashboard: DashboardAddress is null");
+            return null;
+        }
+
+        var source = new DashboardSource(
+            binding, binding.RequiresToken ? coordinator.DashboardToken : null, () => SampleDashboard(coordinator), DashboardJobLog, LoggerFactory);
+        return DashboardLoader.TryStart(source, Logger, DashboardLoader.Directory);
     }
 
     /// <summary>Starts whatever runs the workers, once the coordinator listens.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using JobQueue.Configuration;
 using JobQueue.Coordination;
+using JobQueue.Dashboard;
 using JobQueue.Jobs;
 using JobQueue.Scaling;
 using JobQueue.JobScripts;
@@ -194,6 +195,15 @@ public abstract class JobQueueCluster : Cluster
             CultureInfo.InvariantCulture,
             $"{GetType().Name}({Name}, {Address ?? "not started"}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}");
     }
+
+    private protected override DashboardSnapshot SampleDashboard(Coordinator coordinator)
+    {
+        // Without the cluster's lock: the dashboard starts while the coordinator starts, whoever holds what.
+        var adaptive = Volatile.Read(ref _adaptive);
+        return base.SampleDashboard(coordinator) with { Jobs = Jobs, Decision = adaptive?.LastDecision };
+    }
+
+    private protected override Func<string, CancellationToken, Task<JobLog>>? DashboardJobLog => GetJobLogAsync;
 
     private protected override Task WorkersCannotStart
     {

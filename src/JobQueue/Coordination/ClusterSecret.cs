@@ -72,5 +72,11 @@ internal sealed class ClusterSecret : IDisposable
         }
     }
 
+    /// <summary>
+    /// A token for <paramref name="purpose"/> (e.g. <c>dashboard</c>): HMAC-SHA256 keyed with the secret, in lowercase hex.
+    /// Showing it (in a URL) reveals nothing of the secret that workers prove.
+    /// </summary>
+    public string Derive(string purpose) => Convert.ToHexStringLower(HMACSHA256.HashData(Bytes, System.Text.Encoding.UTF8.GetBytes(purpose)));
+
     public void Dispose() => File.Delete(Path);
 }

@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Google.Protobuf;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Dashboard;
 using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,10 @@ internal sealed class Coordinator : IAsyncDisposable
     private const int MaxPartitionBytes = 1 << 20;
     private const int FileChunkSize = 1 << 20;
 
+    // What the dashboard shows of the past: the latest maps and failures.
+    private const int RecentMapsKept = 20;
+    private const int RecentErrorsKept = 50;
+
     private readonly CoordinatorSettings _settings;
     private readonly ILogger _logger;
     private readonly object _gate = new();
@@ -32,6 +37,8 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly List<WorkerSession> _sessions = [];
     private readonly Dictionary<ByteString, uint> _functionIds = [];
     private readonly List<FunctionDefinition> _functions = [];
+    private readonly Queue<MapState> _recentMaps = new();
+    private readonly Queue<FailureSample> _recentErrors = new();
     private readonly TcpListener _listener;
     private readonly ClusterSecret _secret;
     private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -59,6 +66,9 @@ internal sealed class Coordinator : IAsyncDisposable
     public string Address { get; }
 
     public string SecretPath => _secret.Path;
+
+    /// <summary>The token a dashboard bound beyond the loopback asks for, derived from the cluster secret.</summary>
+    public string DashboardToken => _secret.Derive("dashboard");
 
     /// <summary>Bytes of shipped files (code and large captured values) sent to workers so far: a diagnostic counter.</summary>
     public long FileBytesSent => Interlocked.Read(ref _fileBytesSent);
@@ -125,8 +135,14 @@ internal sealed class Coordinator : IAsyncDisposable
     {
         lock (_gate)
         {
-            var map = new MapState(_nextMapNumber++, _nextTaskId, functionId, allowedFailures, batchSize);
+            var map = new MapState(_nextMapNumber++, _nextTaskId, count, functionId, allowedFailures, batchSize);
             _nextTaskId += (ulong)count;
+            _recentMaps.Enqueue(map);
+            if (_recentMaps.Count > RecentMapsKept)
+            {
+                _recentMaps.Dequeue();
+            }
+
             map.Statistics.EstimatedPartitionSize = () =>
             {
                 lock (_gate)
@@ -165,7 +181,14 @@ internal sealed class Coordinator : IAsyncDisposable
         lock (_gate)
         {
             // A queued task is skipped when its turn comes; a worker is told to cancel a task it holds.
-            future.Worker?.Send(new ToWorker { Cancel = new CancelTasks { Ids = { future.Id } } });
+            if (future.Worker is { } worker)
+            {
+                worker.Send(new ToWorker { Cancel = new CancelTasks { Ids = { future.Id } } });
+            }
+            else
+            {
+                future.Map?.CountCancelled();
+            }
         }
     }
 
@@ -200,6 +223,41 @@ internal sealed class Coordinator : IAsyncDisposable
             return (_queue.Count + _retries.Count,
                 _sessions.Select(session => (session.Registration.JobId, session.Assigned.Count, (int)session.Registration.Threads)).ToArray());
         }
+    }
+
+    /// <summary>The workers, the latest maps and failures, for the dashboard: one pass over what the lock guards anyway.</summary>
+    public (IReadOnlyList<WorkerSample> Workers, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors) Sample()
+    {
+        var now = Environment.TickCount64;
+        var running = new Dictionary<MapState, int>();
+        WorkerSample[] workers;
+        MapSample[] maps;
+        FailureSample[] errors;
+        lock (_gate)
+        {
+            workers = new WorkerSample[_sessions.Count];
+            for (var i = 0; i < workers.Length; i++)
+            {
+                var session = _sessions[i];
+                var held = 0;
+                foreach (var partition in session.Assigned.Values)
+                {
+                    held += partition.Items.Length;
+                    running[partition.Map] = running.GetValueOrDefault(partition.Map) + partition.Items.Length;
+                }
+
+                var registration = session.Registration;
+                workers[i] = new WorkerSample(
+                    session.Name, registration.Host, registration.JobId, (int)registration.Threads, (long)registration.MemoryLimit, session.ResidentMemory,
+                    held, session.TasksDone, TimeSpan.FromMilliseconds(now - session.LastHeard), session.ConnectedAt);
+            }
+
+            // Results are counted done under this lock (TakeResults), so no item is both running and done here.
+            maps = [.. _recentMaps.Select(map => new MapSample(map.Number, map.Items, map.Statistics.Items + map.Lost, map.Failed, running.GetValueOrDefault(map), map.Cancelled))];
+            errors = [.. _recentErrors];
+        }
+
+        return (workers, maps, errors);
     }
 
     /// <summary>Tells every worker to exit.</summary>
@@ -404,7 +462,7 @@ internal sealed class Coordinator : IAsyncDisposable
                     foreach (var (items, result) in completed)
                     {
                         var started = Stopwatch.GetTimestamp();
-                        Complete(items, result);
+                        Complete(items, result, session.Name);
                         items[0].Map!.Statistics.AddMessaging(started);
                     }
 
@@ -502,7 +560,7 @@ internal sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>Completes each reported item of a partition with its own value, error or cancellation.</summary>
-    private static void Complete(Future[] items, TaskResult result)
+    private void Complete(Future[] items, TaskResult result, string worker)
     {
         var values = result.Values.Span;
         var (errors, cancellations) = (result.Failures?.Errors, result.Failures?.Cancelled);
@@ -514,6 +572,7 @@ internal sealed class Coordinator : IAsyncDisposable
             {
                 var thrown = errors[error++].Error;
                 items[i].TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
+                RecordFailure(items[i], worker, thrown.Type, thrown.Message, thrown.StackTrace, lost: false);
             }
             else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
             {
@@ -526,6 +585,21 @@ internal sealed class Coordinator : IAsyncDisposable
             }
 
             start = end;
+        }
+    }
+
+    // Per failure, not per task: what the dashboard counts and lists.
+    private void RecordFailure(Future future, string worker, string type, string message, string stackTrace, bool lost)
+    {
+        future.Map?.CountFailure(lost);
+        var error = new FailureSample(DateTimeOffset.UtcNow, future.Map?.Number ?? -1, future.Map is null ? -1 : future.Index, worker, type, message, stackTrace);
+        lock (_gate)
+        {
+            _recentErrors.Enqueue(error);
+            if (_recentErrors.Count > RecentErrorsKept)
+            {
+                _recentErrors.Dequeue();
+            }
         }
     }
 
@@ -710,7 +784,9 @@ internal sealed class Coordinator : IAsyncDisposable
 
         foreach (var future in lost)
         {
-            future.TrySetException(new WorkerLostException(future.LostWorkers!));
+            var exception = new WorkerLostException(future.LostWorkers!);
+            future.TrySetException(exception);
+            RecordFailure(future, session.Name, typeof(WorkerLostException).FullName!, exception.Message, "", lost: true);
         }
 
         WorkerChanged?.Invoke(session.Describe(), false);

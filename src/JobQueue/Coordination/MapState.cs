@@ -6,9 +6,15 @@ namespace JobQueue.Coordination;
 /// The coordinator's view of one <c>Map</c> (or <c>Submit</c>): its number, which fixes its items' keys, a block of
 /// task ids (item i has <see cref="FirstTaskId"/> + i), its function, how its partitions are sized, and what it measured.
 /// </summary>
-internal sealed class MapState(long number, ulong firstTaskId, uint functionId, int allowedFailures, int? batchSize)
+internal sealed class MapState(long number, ulong firstTaskId, int items, uint functionId, int allowedFailures, int? batchSize)
 {
+    private int _failed;
+    private int _lost;
+    private int _cancelled;
+
     public long Number { get; } = number;
+
+    public int Items { get; } = items;
 
     public ulong FirstTaskId { get; } = firstTaskId;
 
@@ -25,6 +31,26 @@ internal sealed class MapState(long number, ulong firstTaskId, uint functionId, 
 
     /// <summary>Partitions on workers, whose results have not come back; guarded by the coordinator's lock.</summary>
     public int InFlight { get; set; }
+
+    /// <summary>Items that failed; counted per failure, for the dashboard.</summary>
+    public int Failed => Volatile.Read(ref _failed);
+
+    /// <summary>The failures of <see cref="Failed"/> that no worker reported: their workers kept dying.</summary>
+    public int Lost => Volatile.Read(ref _lost);
+
+    /// <summary>Items cancelled before a worker got them; counted per cancellation, for the dashboard.</summary>
+    public int Cancelled => Volatile.Read(ref _cancelled);
+
+    public void CountFailure(bool lost)
+    {
+        Interlocked.Increment(ref _failed);
+        if (lost)
+        {
+            Interlocked.Increment(ref _lost);
+        }
+    }
+
+    public void CountCancelled() => Interlocked.Increment(ref _cancelled);
 }
 
 /// <summary>Consecutive items of one map, sent to one worker as one <see cref="Protocol.TaskSpec"/>; its id is its first item's.</summary>

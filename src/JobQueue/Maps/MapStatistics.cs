@@ -55,8 +55,22 @@ internal sealed class MapStatistics
         }
     }
 
+    /// <summary>Items whose results came back so far.</summary>
+    public int Items
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items;
+            }
+        }
+    }
+
     public MapProfile Snapshot()
     {
+        // Before this lock: the estimate takes the coordinator's, which is held while results are added here.
+        var estimate = EstimatedPartitionSize();
         lock (_lock)
         {
             var finished = Math.Max(_finished, _started);
@@ -64,7 +78,7 @@ internal sealed class MapStatistics
             {
                 Items = _items,
                 Partitions = _partitions,
-                EstimatedPartitionSize = EstimatedPartitionSize(),
+                EstimatedPartitionSize = estimate,
                 Elapsed = Stopwatch.GetElapsedTime(_started, finished),
                 ComputeTime = _compute,
                 MinPartitionTime = _partitions == 0 ? TimeSpan.Zero : _minPartition,
