@@ -170,16 +170,10 @@ public sealed class BatchClusterTests
     [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
     public async Task A_job_cancelled_from_outside_mid_map_loses_nothing_its_worker_finishes_what_runs_and_hands_back_the_rest(TestBatchSystem system)
     {
-        var logs = SharedDirectory("jobqueue-executions-");
-        var executions = Path.Combine(logs.FullName, "executions");
         const int count = 40;
+        var (logs, executions) = ExecutionsLog();
         await using var cluster = Create(system);
-        cluster.Scale(2);
-        await cluster.WaitForWorkersAsync(2, Deadline);
-
-        var map = cluster.Map(RecordItemAndWork(JobIdVariable(system), executions), Enumerable.Range(0, count));
-        var victim = cluster.Jobs[0].Id;
-        await Eventually.HoldsAsync(() => Executions(executions).Any(line => line.Job == victim), Deadline, $"job {victim} ran a task");
+        var (map, victim) = await StartRecordedMapOnTwoJobsAsync(cluster, system, executions, count, jobs => jobs[0]);
         await CancelFromOutsideAsync(system, victim);
 
         Assert.Equal(Enumerable.Range(0, count).Select(x => x * 3), await cluster.Gather(map).WaitAsync(Deadline * 2));
@@ -200,16 +194,10 @@ public sealed class BatchClusterTests
     [Theory, OnSlurm, OnGridEngine]
     public async Task Scaling_down_in_the_middle_of_a_map_retires_a_busy_worker_gracefully_and_runs_no_item_twice(TestBatchSystem system)
     {
-        var logs = SharedDirectory("jobqueue-executions-");
-        var executions = Path.Combine(logs.FullName, "executions");
         const int count = 30;
+        var (logs, executions) = ExecutionsLog();
         await using var cluster = Create(system);
-        cluster.Scale(2);
-        await cluster.WaitForWorkersAsync(2, Deadline);
-
-        var map = cluster.Map(RecordItemAndWork(JobIdVariable(system), executions), Enumerable.Range(0, count));
-        var newest = cluster.Jobs[1].Id;
-        await Eventually.HoldsAsync(() => Executions(executions).Any(line => line.Job == newest), Deadline, $"job {newest} ran a task");
+        var (map, newest) = await StartRecordedMapOnTwoJobsAsync(cluster, system, executions, count, jobs => jobs[1]);
         cluster.Scale(1);
 
         Assert.Equal(Enumerable.Range(0, count).Select(x => x * 3), await cluster.Gather(map).WaitAsync(Deadline * 2));
@@ -299,6 +287,24 @@ public sealed class BatchClusterTests
             // knows only that it ended after its workers had connected.
             Assert.Contains(cancelled.State, new[] { JobState.Cancelled, JobState.Completed });
         }
+    }
+
+    private static (DirectoryInfo Directory, string File) ExecutionsLog()
+    {
+        var directory = SharedDirectory("jobqueue-executions-");
+        return (directory, Path.Combine(directory.FullName, "executions"));
+    }
+
+    /// <summary>Two jobs, a map over 0..count-1 that records where each item runs, and the chosen job once it has run an item.</summary>
+    private static async Task<(MapResult<int> Map, string Job)> StartRecordedMapOnTwoJobsAsync(
+        JobQueueCluster cluster, TestBatchSystem system, string executions, int count, Func<IReadOnlyList<JobInfo>, JobInfo> choose)
+    {
+        cluster.Scale(2);
+        await cluster.WaitForWorkersAsync(2, Deadline);
+        var map = cluster.Map(RecordItemAndWork(JobIdVariable(system), executions), Enumerable.Range(0, count));
+        var job = choose(cluster.Jobs).Id;
+        await Eventually.HoldsAsync(() => Executions(executions).Any(line => line.Job == job), Deadline, $"job {job} ran a task");
+        return (map, job);
     }
 
     private static IEnumerable<(int Item, string Job)> Executions(string file) =>
