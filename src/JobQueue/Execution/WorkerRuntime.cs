@@ -632,11 +632,14 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         {
             using var timer = new PeriodicTimer(interval);
             using var self = Process.GetCurrentProcess();
-            while (await timer.WaitForNextTickAsync(ended).ConfigureAwait(false))
+
+            // The first at once, so that the coordinator knows the worker's memory use from the start.
+            do
             {
                 self.Refresh();
                 Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)self.WorkingSet64 } });
             }
+            while (await timer.WaitForNextTickAsync(ended).ConfigureAwait(false));
         }
 
         private async Task WriteLoopAsync(CancellationToken ended)

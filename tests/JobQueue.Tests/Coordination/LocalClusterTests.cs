@@ -196,8 +196,9 @@ public sealed class LocalClusterTests(LocalClusterFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public void Workers_report_their_name_host_process_threads_and_memory_limit()
+    public async Task Workers_report_their_name_host_process_threads_memory_limit_and_memory_use()
     {
+        await Eventually.HoldsAsync(() => _cluster.Workers.All(worker => worker.ResidentMemory > 0), TimeSpan.FromSeconds(30), "every worker reported its memory use");
         var workers = _cluster.Workers.OrderBy(worker => worker.Name).ToArray();
 
         Assert.Equal(["api-0", "api-1"], workers.Select(worker => worker.Name));
@@ -208,6 +209,7 @@ public sealed class LocalClusterTests(LocalClusterFixture fixture) : IClassFixtu
             Assert.Equal(1L << 30, worker.MemoryLimit);
             Assert.Equal("", worker.JobId);
             Assert.Contains(worker.ProcessId, _cluster.WorkerProcessIds);
+            Assert.InRange(worker.ResidentMemory, 1 << 20, worker.MemoryLimit);
         });
     }
 
