@@ -285,9 +285,11 @@ public abstract class JobQueueCluster : Cluster
     {
         var (queued, workers) = Coordinator.Load();
         var (pending, running) = _jobs.LiveByState();
-        var busyJobs = workers.Where(worker => worker.Held > 0).Select(worker => worker.JobId).ToHashSet();
+        var busyJobs = workers.Where(worker => worker.HeldPartitions > 0).Select(worker => worker.JobId).ToHashSet();
+
+        // Items, like the queue and the tasks done; a held partition keeps one thread busy.
         return new AdaptiveLoad(
-            queued, workers.Sum(worker => worker.Held), Workers.Sum(worker => worker.TasksDone), workers.Sum(worker => Math.Min(worker.Held, worker.Threads)),
+            queued, workers.Sum(worker => worker.HeldItems), Workers.Sum(worker => worker.TasksDone), workers.Sum(worker => Math.Min(worker.HeldPartitions, worker.Threads)),
             pending, running, busyJobs, _jobs.StartFailures);
     }
 

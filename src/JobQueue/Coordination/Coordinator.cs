@@ -213,16 +213,27 @@ internal sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>
-    /// Tasks waiting for a worker and held by workers, and per worker the tasks it holds (keyed by its batch job): what
-    /// adaptive scaling decides from.
+    /// Items waiting for a worker, and per worker (keyed by its batch job) the partitions and items it holds: what
+    /// adaptive scaling decides from. A partition occupies one of the worker's threads.
     /// </summary>
-    public (int Queued, IReadOnlyList<(string JobId, int Held, int Threads)> Workers) Load()
+    public (int Queued, IReadOnlyList<(string JobId, int HeldPartitions, int HeldItems, int Threads)> Workers) Load()
     {
         lock (_gate)
         {
             return (_queue.Count + _retries.Count,
-                _sessions.Select(session => (session.Registration.JobId, session.Assigned.Count, (int)session.Registration.Threads)).ToArray());
+                _sessions.Select(session => (session.Registration.JobId, session.Assigned.Count, HeldItems(session), (int)session.Registration.Threads)).ToArray());
         }
+    }
+
+    private static int HeldItems(WorkerSession session)
+    {
+        var held = 0;
+        foreach (var partition in session.Assigned.Values)
+        {
+            held += partition.Items.Length;
+        }
+
+        return held;
     }
 
     /// <summary>The workers, the latest maps and failures, for the dashboard: one pass over what the lock guards anyway.</summary>
@@ -239,17 +250,15 @@ internal sealed class Coordinator : IAsyncDisposable
             for (var i = 0; i < workers.Length; i++)
             {
                 var session = _sessions[i];
-                var held = 0;
                 foreach (var partition in session.Assigned.Values)
                 {
-                    held += partition.Items.Length;
                     running[partition.Map] = running.GetValueOrDefault(partition.Map) + partition.Items.Length;
                 }
 
                 var registration = session.Registration;
                 workers[i] = new WorkerSample(
                     session.Name, registration.Host, registration.JobId, (int)registration.Threads, (long)registration.MemoryLimit, session.ResidentMemory,
-                    held, session.TasksDone, TimeSpan.FromMilliseconds(now - session.LastHeard), session.ConnectedAt);
+                    HeldItems(session), session.TasksDone, TimeSpan.FromMilliseconds(now - session.LastHeard), session.ConnectedAt);
             }
 
             // Results are counted done under this lock (TakeResults), so no item is both running and done here.
