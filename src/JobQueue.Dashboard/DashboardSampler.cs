@@ -23,7 +23,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
     private readonly Queue<AdaptDecision> _decisions = new();
     private readonly Task _loop;
     private Dictionary<string, long> _lastDone = [];
-    private DateTimeOffset _previousAt = DateTimeOffset.MaxValue;
+    private bool _sampledBefore;
     private Published _latest;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -85,7 +85,6 @@ internal sealed class DashboardSampler : IAsyncDisposable
     // Called by the constructor, then only by the loop: the history needs no lock.
     private Published Take(long version)
     {
-        // Before the snapshot: a worker that connects after this moment is new at the next sample, whether this one saw it or not.
         var now = DateTimeOffset.UtcNow;
         var snapshot = _sample();
         var finished = new Dictionary<string, long>();
@@ -93,10 +92,10 @@ internal sealed class DashboardSampler : IAsyncDisposable
         foreach (var worker in snapshot.Workers)
         {
             // Seen before: what it did since (a restarted one, with fewer done, starts again from zero). New: all it did,
-            // unless it was there before the first sample.
+            // except in the first sample, where it is the history before the dashboard.
             var before = _lastDone.TryGetValue(worker.Name, out var last)
                 ? (worker.TasksDone < last ? 0 : last)
-                : (worker.ConnectedAt >= _previousAt ? 0 : worker.TasksDone);
+                : (_sampledBefore ? 0 : worker.TasksDone);
             if (worker.TasksDone > before)
             {
                 finished[worker.Name] = worker.TasksDone - before;
@@ -105,7 +104,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
             done[worker.Name] = worker.TasksDone;
         }
 
-        (_lastDone, _previousAt) = (done, now);
+        (_lastDone, _sampledBefore) = (done, true);
 
         Keep(_stream, new StreamSample(now, finished), StreamSamples);
         if (snapshot.Decision is { } decision && (_decisions.Count == 0 || _decisions.Last().At != decision.At))

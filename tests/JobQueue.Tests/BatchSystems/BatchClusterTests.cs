@@ -171,16 +171,16 @@ public sealed class BatchClusterTests
     public async Task A_job_cancelled_from_outside_mid_map_loses_nothing_its_worker_finishes_what_runs_and_hands_back_the_rest(TestBatchSystem system)
     {
         const int count = 40;
-        var (logs, executions) = ExecutionsLog();
+        var executions = SharedDirectory("jobqueue-executions-");
         await using var cluster = Create(system);
-        var (map, victim) = await StartRecordedMapOnTwoJobsAsync(cluster, system, executions, count, jobs => jobs[0]);
+        var (map, victim) = await StartRecordedMapOnTwoJobsAsync(cluster, system, executions.FullName, count, jobs => jobs[0]);
         await CancelFromOutsideAsync(system, victim);
 
         Assert.Equal(Enumerable.Range(0, count).Select(x => x * 3), await cluster.Gather(map).WaitAsync(Deadline * 2));
 
         // SIGTERM (Grid Engine: its -notify warning) let the worker finish its running task: no item ran twice.
-        Assert.Equal(Enumerable.Range(0, count), Executions(executions).Select(line => line.Item).Order());
-        Assert.Contains(Executions(executions), line => line.Job != victim);
+        Assert.Equal(Enumerable.Range(0, count), ExecutionRecords.Read(executions.FullName).Select(execution => execution.Item).Order());
+        Assert.Contains(ExecutionRecords.Read(executions.FullName), execution => execution.Where != victim);
         var victimLog = await cluster.GetJobLogAsync(victim);
         Assert.Contains(
             system == TestBatchSystem.GridEngine ? "Leaving: Grid Engine's notify signal" : "Leaving: the batch system or the user is stopping it (SIGTERM)",
@@ -188,25 +188,25 @@ public sealed class BatchClusterTests
         AssertCancelledState(system, cluster.Jobs.Single(job => job.Id == victim));
 
         await ScaleToZeroAsync(cluster, system);
-        logs.Delete(recursive: true);
+        executions.Delete(recursive: true);
     }
 
     [Theory, OnSlurm, OnGridEngine]
     public async Task Scaling_down_in_the_middle_of_a_map_retires_a_busy_worker_gracefully_and_runs_no_item_twice(TestBatchSystem system)
     {
         const int count = 30;
-        var (logs, executions) = ExecutionsLog();
+        var executions = SharedDirectory("jobqueue-executions-");
         await using var cluster = Create(system);
-        var (map, newest) = await StartRecordedMapOnTwoJobsAsync(cluster, system, executions, count, jobs => jobs[1]);
+        var (map, newest) = await StartRecordedMapOnTwoJobsAsync(cluster, system, executions.FullName, count, jobs => jobs[1]);
         cluster.Scale(1);
 
         Assert.Equal(Enumerable.Range(0, count).Select(x => x * 3), await cluster.Gather(map).WaitAsync(Deadline * 2));
-        Assert.Equal(Enumerable.Range(0, count), Executions(executions).Select(line => line.Item).Order());
+        Assert.Equal(Enumerable.Range(0, count), ExecutionRecords.Read(executions.FullName).Select(execution => execution.Item).Order());
         await Eventually.HoldsAsync(() => cluster.Jobs.Single(job => job.Id == newest).HasEnded, Deadline, $"the newest job {newest} ended");
         Assert.Single(cluster.Jobs, job => !job.HasEnded);
 
         await ScaleToZeroAsync(cluster, system);
-        logs.Delete(recursive: true);
+        executions.Delete(recursive: true);
     }
 
     [Theory, OnSlurm, OnGridEngine, OnPbs, OnSlurmOverSsh]
@@ -289,12 +289,6 @@ public sealed class BatchClusterTests
         }
     }
 
-    private static (DirectoryInfo Directory, string File) ExecutionsLog()
-    {
-        var directory = SharedDirectory("jobqueue-executions-");
-        return (directory, Path.Combine(directory.FullName, "executions"));
-    }
-
     /// <summary>Two jobs, a map over 0..count-1 that records where each item runs, and the chosen job once it has run an item.</summary>
     private static async Task<(MapResult<int> Map, string Job)> StartRecordedMapOnTwoJobsAsync(
         JobQueueCluster cluster, TestBatchSystem system, string executions, int count, Func<IReadOnlyList<JobInfo>, JobInfo> choose)
@@ -303,18 +297,13 @@ public sealed class BatchClusterTests
         await cluster.WaitForWorkersAsync(2, Deadline);
         var map = cluster.Map(RecordItemAndWork(JobIdVariable(system), executions), Enumerable.Range(0, count));
         var job = choose(cluster.Jobs).Id;
-        await Eventually.HoldsAsync(() => Executions(executions).Any(line => line.Job == job), Deadline, $"job {job} ran a task");
+        await Eventually.HoldsAsync(() => ExecutionRecords.Read(executions).Any(execution => execution.Where == job), Deadline, $"job {job} ran a task");
         return (map, job);
     }
 
-    private static IEnumerable<(int Item, string Job)> Executions(string file) =>
-        File.Exists(file)
-            ? File.ReadAllLines(file).Where(line => line.Length > 0).Select(line => line.Split(' ')).Select(parts => (int.Parse(parts[0]), parts[1]))
-            : [];
-
-    private static Func<int, int> RecordItemAndWork(string jobIdVariable, string executionsFile) => x =>
+    private static Func<int, int> RecordItemAndWork(string jobIdVariable, string executions) => x =>
     {
-        File.AppendAllText(executionsFile, $"{x} {Environment.GetEnvironmentVariable(jobIdVariable)}\n");
+        ExecutionRecords.Record(executions, x, Environment.GetEnvironmentVariable(jobIdVariable)!);
         Thread.Sleep(300);
         return x * 3;
     };

@@ -15,7 +15,7 @@ public sealed class WorkerLifetimeOnSlurmTests : IDisposable
     public async Task With_a_walltime_of_one_minute_a_map_of_several_minutes_completes_once_per_task_while_workers_expire_and_are_replaced()
     {
         await using var cluster = Create(TestBatchSystem.Slurm, options => options with { Walltime = "00:01:00" });
-        var executions = Path.Combine(_directory, "executions.log");
+        var executions = Directory.CreateDirectory(Path.Combine(_directory, "executions")).FullName;
         const int count = 200;
 
         cluster.Scale(2);
@@ -23,7 +23,7 @@ public sealed class WorkerLifetimeOnSlurmTests : IDisposable
         var map = cluster.Map(
             x =>
             {
-                File.AppendAllText(executions, $"{x}\n");
+                ExecutionRecords.Record(executions, x, "");
                 Thread.Sleep(1000);
                 return x * 3;
             },
@@ -32,7 +32,7 @@ public sealed class WorkerLifetimeOnSlurmTests : IDisposable
         var results = await cluster.Gather(map).WaitAsync(TimeSpan.FromMinutes(5));
 
         Assert.Equal(Enumerable.Range(0, count).Select(x => x * 3), results);
-        Assert.Equal(Enumerable.Range(0, count), File.ReadAllLines(executions).Select(int.Parse).Order());
+        Assert.Equal(Enumerable.Range(0, count), ExecutionRecords.Read(executions).Select(execution => execution.Item).Order());
         var jobs = cluster.Jobs;
         Assert.True(jobs.Count > 2, $"expired jobs were replaced: {jobs.Count} jobs submitted");
         var expired = jobs.Where(job => job.HasEnded).ToList();

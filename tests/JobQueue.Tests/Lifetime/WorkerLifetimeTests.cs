@@ -81,10 +81,10 @@ public sealed class WorkerLifetimeTests : IDisposable
 
     private async Task<int[]> RunMapAsync(Coordinator coordinator, int count, int taskMilliseconds)
     {
-        var executions = Path.Combine(_directory, "executions.log");
+        var executions = Directory.CreateDirectory(Path.Combine(_directory, "executions")).FullName;
         Func<int, int> task = x =>
         {
-            File.AppendAllText(executions, $"{x}\n");
+            ExecutionRecords.Record(executions, x, "");
             Thread.Sleep(taskMilliseconds);
             return x * 2;
         };
@@ -99,7 +99,7 @@ public sealed class WorkerLifetimeTests : IDisposable
 
     private void AssertEachRanOnce(int count)
     {
-        var ran = File.ReadAllLines(Path.Combine(_directory, "executions.log")).Select(int.Parse).Order().ToArray();
+        var ran = ExecutionRecords.Read(Path.Combine(_directory, "executions")).Select(execution => execution.Item).Order().ToArray();
         Assert.Equal(Enumerable.Range(0, count), ran);
     }
 }
