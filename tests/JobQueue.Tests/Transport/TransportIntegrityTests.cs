@@ -1,0 +1,34 @@
+using System.Net;
+using System.Net.Sockets;
+using JobQueue.Tests.Coordination;
+
+namespace JobQueue.Tests.Transport;
+
+/// <summary>A host on the path between workers and the coordinator (a relay on 127.0.0.1) can neither read nor alter what travels.</summary>
+public sealed class TransportIntegrityTests
+{
+    [Fact]
+    public async Task A_host_on_the_path_neither_reads_nor_rewrites_arguments_and_results()
+    {
+        var port = FreePort();
+        await using var proxy = new TamperingProxy(port, "GENUINE", "FORGED!");
+        await using var cluster = new LocalCluster(new LocalOptions
+        {
+            Workers = 1, Name = "onpath", Port = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ContactAddress = $"127.0.0.1:{proxy.Port}", DashboardAddress = null,
+        });
+
+        var results = await cluster.Gather(cluster.Map((string text) => text + "-RESULT", ["GENUINE-A", "GENUINE-B"]));
+
+        Assert.True(proxy.Connections > 0, "the worker dialled the relay");
+        Assert.Equal(["GENUINE-A-RESULT", "GENUINE-B-RESULT"], results);
+        Assert.Equal(0, proxy.MarkersSeen);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
