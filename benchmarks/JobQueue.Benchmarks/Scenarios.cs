@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using JobQueue.Coordination;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Execution;
 using JobQueue.Execution.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -209,16 +210,16 @@ internal static class Scenarios
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-bench-");
         var coordinator = Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "cluster.secret")), NullLogger.Instance);
-        var clients = new TcpClient[n];
+        var connections = new CoordinatorConnection?[n];
         try
         {
-            var secret = ClusterSecret.Read(coordinator.SecretPath);
-            var port = new Uri(coordinator.Address).Port;
+            var keys = ClusterSecret.Read(coordinator.SecretPath);
+            var address = new Uri(coordinator.Address);
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
 
             var start = Stopwatch.GetTimestamp();
-            var registering = Task.WhenAll(Enumerable.Range(0, n).Select(i => RegisterAsync(clients[i] = new TcpClient { NoDelay = true }, i)));
+            var registering = Task.WhenAll(Enumerable.Range(0, n).Select(RegisterAsync));
             var registered = coordinator.WaitForWorkersAsync(n, deadline.Token);
             if (await Task.WhenAny(registered, registering) == registering && registering.IsFaulted)
             {
@@ -239,13 +240,11 @@ internal static class Scenarios
             Check(coordinator.Workers.Count == n, $"the coordinator lists {coordinator.Workers.Count} workers, not {n}");
             return (elapsed, (double)(GC.GetTotalMemory(forceFullCollection: true) - heapBefore) / n);
 
-            async Task RegisterAsync(TcpClient client, int i)
+            // Each as a worker connects: a connection of its own, TLS with the pinned certificate, the proofs, then Register.
+            async Task RegisterAsync(int i)
             {
-                await client.ConnectAsync(IPAddress.Loopback, port, deadline.Token);
-                var network = client.GetStream();
-                var frames = new FrameStream(new BufferedStream(network), network);
-                await Handshake.ProveToCoordinatorAsync(frames, secret, deadline.Token);
-                await frames.WriteAsync(
+                var connection = connections[i] = await CoordinatorConnection.OpenAsync(address, keys, TimeSpan.FromSeconds(60), deadline.Token);
+                await connection.Output.WriteAsync(
                     new FromWorker { Register = new Register { Name = $"sim-{i}", Host = "127.0.0.1", Threads = 1, MemoryLimit = 1 << 30, ProcessId = i } },
                     deadline.Token);
             }
@@ -254,9 +253,12 @@ internal static class Scenarios
         {
             // The coordinator first, so that it takes the closing connections for its own shutdown, not for lost workers.
             await coordinator.DisposeAsync();
-            foreach (var client in clients)
+            foreach (var connection in connections)
             {
-                client?.Dispose();
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
             }
 
             directory.Delete(recursive: true);

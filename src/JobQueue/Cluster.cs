@@ -63,6 +63,9 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>Bytes of code and large values sent to workers: a diagnostic counter.</summary>
     internal long FileBytesSent => _coordinator?.FileBytesSent ?? 0;
 
+    /// <summary>The secret file the workers read; null until the coordinator has started.</summary>
+    internal string? SecretPath => _coordinator?.SecretPath;
+
     private protected ILogger Logger { get; }
 
     private protected ILoggerFactory LoggerFactory => _logging.Factory;

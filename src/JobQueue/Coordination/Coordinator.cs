@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Google.Protobuf;
+using Grpc.Core;
 using JobQueue.Coordination.Protocol;
 using JobQueue.Dashboard;
 using JobQueue.Execution.Shipping;
@@ -19,10 +20,14 @@ internal sealed class Coordinator : IAsyncDisposable
 {
     private const int MaxTasksPerBatch = 4096;
 
-    // Bounds a frame of tasks and a partition by argument bytes, far below FrameStream.MaxFrameSize.
+    private static readonly ToWorker Heartbeat = new() { Heartbeat = new CoordinatorHeartbeat() };
+
+    // Bounds a message of tasks and a partition by argument bytes, far below CoordinatorHost.MaxMessageSize.
     private const int MaxBatchBytes = 16 << 20;
     private const int MaxPartitionBytes = 1 << 20;
     private const int FileChunkSize = 1 << 20;
+
+    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
     // What the dashboard shows of the past: the latest maps and failures.
     private const int RecentMapsKept = 20;
@@ -39,8 +44,10 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly List<FunctionDefinition> _functions = [];
     private readonly Queue<MapState> _recentMaps = new();
     private readonly Queue<FailureSample> _recentErrors = new();
-    private readonly TcpListener _listener;
+    private readonly ClusterCertificate _certificate;
     private readonly ClusterSecret _secret;
+    private readonly RefusalLog _refusals;
+    private CoordinatorHost? _host;
     private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _nextTaskId;
     private long _nextMapNumber;
@@ -49,21 +56,19 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly List<Future> _partitionItems = [];
     private long _fileBytesSent;
     private int _nextSession;
-    private Task _acceptLoop = Task.CompletedTask;
     private Task _silenceWatch = Task.CompletedTask;
 
-    private Coordinator(CoordinatorSettings settings, TcpListener listener, ClusterSecret secret, ILogger logger)
+    private Coordinator(CoordinatorSettings settings, ClusterCertificate certificate, ClusterSecret secret, ILogger logger)
     {
         _settings = settings;
-        _listener = listener;
+        _certificate = certificate;
         _secret = secret;
         _logger = logger;
-        var port = settings.ContactPort ?? ((IPEndPoint)listener.LocalEndpoint).Port;
-        Address = $"tcp://{ContactHost(settings, listener)}:{port}";
+        _refusals = new RefusalLog(logger, RefusalLogInterval);
     }
 
     /// <summary>What workers dial, e.g. <c>tcp://10.1.2.3:40123</c>.</summary>
-    public string Address { get; }
+    public string Address { get; private set; } = "";
 
     public string SecretPath => _secret.Path;
 
@@ -73,26 +78,39 @@ internal sealed class Coordinator : IAsyncDisposable
     /// <summary>Bytes of shipped files (code and large captured values) sent to workers so far: a diagnostic counter.</summary>
     public long FileBytesSent => Interlocked.Read(ref _fileBytesSent);
 
-    /// <summary>Binds, writes the secret file, and starts accepting workers.</summary>
+    /// <summary>Makes the cluster's certificate, writes the secret file, and starts serving workers.</summary>
     /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
+    /// <remarks>Synchronous because the cluster starts its coordinator on first use, from <c>Map</c> and friends.</remarks>
     public static Coordinator Start(CoordinatorSettings settings, ILogger logger)
     {
-        var listener = Bind(settings);
+        var certificate = ClusterCertificate.Create();
         ClusterSecret secret;
         try
         {
-            secret = ClusterSecret.Create(settings.SecretPath);
+            secret = ClusterSecret.Create(settings.SecretPath, certificate.Sha256);
         }
         catch
         {
-            listener.Stop();
+            certificate.Dispose();
             throw;
         }
 
-        var coordinator = new Coordinator(settings, listener, secret, logger);
-        coordinator._acceptLoop = coordinator.AcceptLoopAsync();
+        var coordinator = new Coordinator(settings, certificate, secret, logger);
+        try
+        {
+            coordinator._host = CoordinatorHost.StartAsync(settings, certificate, new WorkerChannelService(coordinator, secret.Keys, coordinator._refusals), logger)
+                .GetAwaiter().GetResult();
+        }
+        catch
+        {
+            secret.Dispose();
+            certificate.Dispose();
+            throw;
+        }
+
+        coordinator.Address = $"tcp://{ContactHost(settings)}:{settings.ContactPort ?? coordinator._host.Port}";
         coordinator._silenceWatch = coordinator.WatchSilenceAsync();
-        logger.LogInformation("Coordinator listening at {Address}", coordinator.Address);
+        logger.LogInformation("Coordinator listening at {Address} (TLS 1.3)", coordinator.Address);
         return coordinator;
     }
 
@@ -305,7 +323,6 @@ internal sealed class Coordinator : IAsyncDisposable
         }
 
         _stopping.Cancel();
-        _listener.Stop();
         List<Future> unfinished;
         lock (_gate)
         {
@@ -324,40 +341,25 @@ internal sealed class Coordinator : IAsyncDisposable
             future.TrySetException(new ObjectDisposedException(nameof(Cluster), "The cluster was disposed before this task finished."));
         }
 
-        await Task.WhenAll(_acceptLoop, _silenceWatch).ConfigureAwait(false);
+        await _silenceWatch.ConfigureAwait(false);
+        if (_host is not null)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _certificate.Dispose();
         _secret.Dispose();
         _stopping.Dispose();
     }
 
-    private static TcpListener Bind(CoordinatorSettings settings)
-    {
-        var address = IPAddress.Parse(settings.ListenAddress);
-        var failures = new List<string>();
-        foreach (var port in settings.Ports)
-        {
-            var listener = new TcpListener(address, port);
-            try
-            {
-                listener.Start(backlog: 1024);
-                return listener;
-            }
-            catch (SocketException exception)
-            {
-                failures.Add($"{port}: {exception.Message}");
-            }
-        }
-
-        throw new InvalidOperationException($"The coordinator could not listen on {settings.ListenAddress} at any of its ports ({string.Join("; ", failures)}); set Port to a free port or range.");
-    }
-
-    private static string ContactHost(CoordinatorSettings settings, TcpListener listener)
+    private static string ContactHost(CoordinatorSettings settings)
     {
         if (settings.ContactHost is not null)
         {
             return settings.ContactHost;
         }
 
-        var bound = ((IPEndPoint)listener.LocalEndpoint).Address;
+        var bound = IPAddress.Parse(settings.ListenAddress);
         if (!bound.Equals(IPAddress.Any))
         {
             return bound.ToString();
@@ -372,96 +374,46 @@ internal sealed class Coordinator : IAsyncDisposable
             ?? IPAddress.Loopback.ToString();
     }
 
-    private async Task AcceptLoopAsync()
+    /// <summary>Runs an authenticated worker's call until it ends: registration, the read loop, and the rescheduling of what it held.</summary>
+    public async Task ServeAsync(WorkerSession session)
     {
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            _ = ServeAsync(socket);
-        }
-    }
-
-    private async Task ServeAsync(Socket socket)
-    {
-        socket.NoDelay = true;
-        var peer = socket.RemoteEndPoint?.ToString() ?? "unknown peer";
-        var network = new NetworkStream(socket, ownsSocket: true);
-        var frames = new FrameStream(new BufferedStream(network, 64 * 1024), network);
-        WorkerSession? session = null;
+        session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
+        AddSession(session);
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var writer = session.WriteLoopAsync(connection.Token);
         try
         {
-            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
-            {
-                handshake.CancelAfter(CoordinatorSettings.HandshakeTimeout);
-                await Handshake.AcceptWorkerAsync(frames, _secret.Bytes, handshake.Token).ConfigureAwait(false);
-                var first = await frames.ReadAsync(FromWorker.Parser, FrameStream.MaxFrameSize, handshake.Token).ConfigureAwait(false);
-                if (first?.MessageCase != FromWorker.MessageOneofCase.Register)
-                {
-                    throw new WireProtocolException("An authenticated peer did not register first.");
-                }
-
-                session = new WorkerSession(socket, frames, first.Register);
-            }
-
-            session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
-            AddSession(session);
-            using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            var writer = session.WriteLoopAsync(connection.Token);
-            try
-            {
-                await ReadLoopAsync(session).ConfigureAwait(false);
-            }
-            finally
-            {
-                // The writer ends with the connection, not only with the coordinator.
-                session.Abort();
-                await connection.CancelAsync().ConfigureAwait(false);
-                await writer.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-            }
+            await ReadLoopAsync(session, connection.Token).ConfigureAwait(false);
         }
-        catch (Exception exception) when (session is null)
+        catch (Exception exception) when (!_stopping.IsCancellationRequested)
         {
-            // Anything can knock: a port scanner, garbage, a worker of another cluster. None of it may hurt the others.
-            _logger.LogWarning("Refused a connection from {Peer}: {Reason}", peer, Describe(exception));
+            _logger.LogWarning("Lost worker {Worker} ({Peer}): {Reason}", session.Name, session.Peer, Describe(exception));
         }
-        catch (Exception exception)
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException)
         {
-            if (!_stopping.IsCancellationRequested)
-            {
-                _logger.LogWarning("Lost worker {Worker} ({Peer}): {Reason}", session!.Name, peer, Describe(exception));
-            }
+            // The cluster is stopping.
         }
         finally
         {
-            if (session is not null)
-            {
-                RemoveSession(session);
-            }
-
-            await frames.DisposeAsync().ConfigureAwait(false);
+            // The writer ends with the call, not only with the coordinator.
+            session.Abort();
+            await connection.CancelAsync().ConfigureAwait(false);
+            await writer.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            RemoveSession(session);
         }
     }
 
     private static string Describe(Exception exception) => exception switch
     {
-        OperationCanceledException => "it did not finish the handshake in time",
-        EndOfStreamException => "the connection closed in the middle of a frame",
+        RpcException rpc => rpc.Status.Detail is { Length: > 0 } detail ? detail : rpc.StatusCode.ToString(),
+        OperationCanceledException => "its connection was dropped",
         _ => exception.Message,
     };
 
-    private async Task ReadLoopAsync(WorkerSession session)
+    private async Task ReadLoopAsync(WorkerSession session, CancellationToken cancellationToken)
     {
         var completed = new List<(Future[] Items, TaskResult Result)>();
-        while (await session.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } message)
+        while (await session.ReadAsync(cancellationToken).ConfigureAwait(false) is { } message)
         {
             session.LastHeard = Environment.TickCount64;
             switch (message.MessageCase)
@@ -818,12 +770,21 @@ internal sealed class Coordinator : IAsyncDisposable
                 var limit = Environment.TickCount64 - (long)CoordinatorSettings.SilenceLimit.TotalMilliseconds;
                 lock (_gate)
                 {
-                    foreach (var silent in _sessions.Where(session => session.LastHeard < limit))
+                    foreach (var session in _sessions)
                     {
-                        _logger.LogWarning("Worker {Worker} has been silent for {Seconds} s; taking it for dead", silent.Name, CoordinatorSettings.SilenceLimit.TotalSeconds);
-                        silent.Abort();
+                        if (session.LastHeard < limit)
+                        {
+                            _logger.LogWarning("Worker {Worker} has been silent for {Seconds} s; taking it for dead", session.Name, CoordinatorSettings.SilenceLimit.TotalSeconds);
+                            session.Abort();
+                        }
+                        else
+                        {
+                            session.Send(Heartbeat);
+                        }
                     }
                 }
+
+                _refusals.Flush();
             }
         }
         catch (OperationCanceledException)

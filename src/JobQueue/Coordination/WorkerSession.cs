@@ -1,34 +1,30 @@
-using System.Net.Sockets;
-using Google.Protobuf;
+using Grpc.Core;
 using JobQueue.Coordination.Protocol;
+using Microsoft.AspNetCore.Http;
 
 namespace JobQueue.Coordination;
 
 /// <summary>
-/// The coordinator's side of one authenticated worker connection: what the worker registered as, the tasks it
-/// holds, the credit it granted, and an outbox that a single writer loop sends in batches.
+/// The coordinator's side of one authenticated worker call: what the worker registered as, the tasks it holds, the
+/// credit it granted, and an outbox that a single writer loop sends, flushing only after the last queued message.
 /// </summary>
-internal sealed class WorkerSession
+internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServerStreamWriter<ToWorker> output, HttpContext call, Register registration, string peer)
 {
-    private readonly Socket _socket;
-    private readonly FrameStream _frames;
-    private readonly object _outboxLock = new();
-    private List<IMessage> _outbox = [];
-    private List<IMessage> _sending = [];
+    private static readonly WriteOptions MoreToCome = new(WriteFlags.BufferHint);
+
+    private readonly Lock _outboxLock = new();
     private readonly SemaphoreSlim _outboxSignal = new(0);
+    private List<ToWorker> _outbox = [];
+    private List<ToWorker> _sending = [];
 
-    public WorkerSession(Socket socket, FrameStream frames, Register registration)
-    {
-        _socket = socket;
-        _frames = frames;
-        Registration = registration;
-        ConnectedAt = DateTimeOffset.UtcNow;
-        LastHeard = Environment.TickCount64;
-    }
+    public Register Registration { get; } = registration;
 
-    public Register Registration { get; }
     public string Name => Registration.Name;
-    public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>Where the call comes from, for the log.</summary>
+    public string Peer { get; } = peer;
+
+    public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
 
     // Guarded by the coordinator's lock.
     public int Credit { get; set; }
@@ -41,13 +37,13 @@ internal sealed class WorkerSession
     /// <summary>Told to drain: it gets no more tasks, and what it held goes back to the queue when it leaves.</summary>
     public bool Draining { get; set; }
 
-    public long LastHeard { get; set; }
+    public long LastHeard { get; set; } = Environment.TickCount64;
 
     public WorkerInfo Describe() => new(
         Name, Registration.Host, Registration.JobId, (int)Registration.Threads, (long)Registration.MemoryLimit,
         Registration.ProcessId, TasksDone, ResidentMemory, ConnectedAt);
 
-    public void Send(IMessage message)
+    public void Send(ToWorker message)
     {
         lock (_outboxLock)
         {
@@ -57,7 +53,7 @@ internal sealed class WorkerSession
         _outboxSignal.Release();
     }
 
-    /// <summary>Sends whatever the outbox holds, in one write per wake-up, until the connection ends.</summary>
+    /// <summary>Sends whatever the outbox holds, flushing once per wake-up, until the call ends.</summary>
     public async Task WriteLoopAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -68,24 +64,20 @@ internal sealed class WorkerSession
                 (_outbox, _sending) = (_sending, _outbox);
             }
 
-            if (_sending.Count == 0)
+            for (var i = 0; i < _sending.Count; i++)
             {
-                continue;
-            }
-
-            foreach (var message in _sending)
-            {
-                _frames.Enqueue(message);
+                output.WriteOptions = i < _sending.Count - 1 ? MoreToCome : null;
+                await output.WriteAsync(_sending[i], cancellationToken).ConfigureAwait(false);
             }
 
             _sending.Clear();
-            await _frames.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public ValueTask<FromWorker?> ReadAsync(CancellationToken cancellationToken) =>
-        _frames.ReadAsync(FromWorker.Parser, FrameStream.MaxFrameSize, cancellationToken);
+    /// <summary>The next message; null when the worker ended its call.</summary>
+    public async ValueTask<FromWorker?> ReadAsync(CancellationToken cancellationToken) =>
+        await input.MoveNext(cancellationToken).ConfigureAwait(false) ? input.Current : null;
 
     /// <summary>Drops the connection; the read loop then ends and the coordinator reschedules the worker's tasks.</summary>
-    public void Abort() => _socket.Close();
+    public void Abort() => call.Abort();
 }

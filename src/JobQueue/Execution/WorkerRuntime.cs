@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Net.Sockets;
+using Grpc.Core;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -37,13 +37,17 @@ internal enum WorkerExit
 internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logger, WorkerDeparture departure)
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxConnectTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>A coordinator unheard of for this long (it sends a heartbeat every second) is taken for frozen or gone.</summary>
+    private static readonly TimeSpan CoordinatorSilenceLimit = TimeSpan.FromSeconds(10);
 
     public async Task<WorkerExit> RunAsync(CancellationToken stopping)
     {
-        byte[] secret;
+        ClusterKeys keys;
         try
         {
-            secret = ClusterSecret.Read(commandLine.SecretFile);
+            keys = ClusterSecret.Read(commandLine.SecretFile);
         }
         catch (InvalidOperationException exception)
         {
@@ -62,7 +66,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             return WorkerExit.BadSetup;
         }
 
-        var (host, port) = ParseAddress(commandLine.Scheduler);
+        var address = new Uri(commandLine.Scheduler);
         var lastContact = Stopwatch.StartNew();
         using var parentGone = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var parentWatch = WatchParentAsync(parentGone);
@@ -70,31 +74,27 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         {
             while (!parentGone.IsCancellationRequested && !departure.Leaving.IsCancellationRequested)
             {
+                var remaining = commandLine.DeathTimeout - lastContact.Elapsed;
                 try
                 {
-                    using var client = new TcpClient { NoDelay = true };
-                    await client.ConnectAsync(host, port, parentGone.Token).ConfigureAwait(false);
-                    var network = client.GetStream();
-                    await using var frames = new FrameStream(new BufferedStream(network, 64 * 1024), network);
-                    await Handshake.ProveToCoordinatorAsync(frames, secret, parentGone.Token).ConfigureAwait(false);
+                    await using var connection = await CoordinatorConnection.OpenAsync(address, keys, Clamp(remaining), parentGone.Token).ConfigureAwait(false);
                     lastContact.Restart();
                     logger.LogInformation("Connected to {Address} as {Name}", commandLine.Scheduler, commandLine.Name);
-                    var session = new Session(commandLine, frames, files, logger, departure);
+                    var session = new Session(commandLine, connection, files, logger, departure, lastContact);
                     var ended = await session.RunAsync(parentGone.Token).ConfigureAwait(false);
                     if (ended is not null)
                     {
                         return ended.Value;
                     }
 
-                    lastContact.Restart();
-                    logger.LogWarning("Lost the coordinator at {Address}; reconnecting for up to {Seconds} s", commandLine.Scheduler, commandLine.DeathTimeout.TotalSeconds);
+                    logger.LogWarning("Lost the coordinator at {Address}; reconnecting for up to {Seconds:0} s", commandLine.Scheduler, (commandLine.DeathTimeout - lastContact.Elapsed).TotalSeconds);
                 }
                 catch (WireProtocolException exception)
                 {
                     logger.LogError("Refusing the coordinator at {Address}: {Reason}", commandLine.Scheduler, exception.Message);
                     return WorkerExit.UntrustedCoordinator;
                 }
-                catch (Exception exception) when (exception is SocketException or IOException && !parentGone.IsCancellationRequested)
+                catch (Exception exception) when (exception is RpcException or IOException or HttpRequestException && !parentGone.IsCancellationRequested)
                 {
                     logger.LogDebug("No coordinator at {Address}: {Reason}", commandLine.Scheduler, exception.Message);
                 }
@@ -120,6 +120,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             await parentWatch.ConfigureAwait(false);
         }
     }
+
+    // A connection attempt may take what is left of the death timeout, and no less than a moment.
+    private static TimeSpan Clamp(TimeSpan remaining) => remaining < ReconnectDelay ? ReconnectDelay : remaining > MaxConnectTime ? MaxConnectTime : remaining;
 
     /// <summary>A LocalCluster's worker follows its client: when that process is gone, so is the worker.</summary>
     private async Task WatchParentAsync(CancellationTokenSource parentGone)
@@ -147,14 +150,8 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         }
     }
 
-    private static (string Host, int Port) ParseAddress(string address)
-    {
-        var uri = new Uri(address);
-        return (uri.Host, uri.Port);
-    }
-
     /// <summary>One connection's worth of work. Returns how the worker ends, or null to reconnect.</summary>
-    private sealed class Session(WorkerCommandLine commandLine, FrameStream frames, FileCache files, ILogger logger, WorkerDeparture departure) : ITaskCancellation
+    private sealed class Session(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact) : ITaskCancellation
     {
         private const int ResultsPerBatch = 512;
         private const int ResultBytesPerBatch = 16 << 20;
@@ -176,7 +173,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private long _resultBytes;
         private ulong _seed;
         private CancellationToken _ended;
-        private List<IMessage> _outbox = [];
+        private List<FromWorker> _outbox = [];
         private long _received;
         private long _finished;
         private long _creditGranted;
@@ -207,10 +204,20 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             var executors = Enumerable.Range(0, commandLine.Threads).Select(_ => ExecuteLoopAsync(ended.Token)).ToArray();
             Task? heartbeat = null;
             var leave = LeaveWhenToldAsync(executors, ended);
+            using var silence = CancellationTokenSource.CreateLinkedTokenSource(ended.Token);
+            var silenceLimit = commandLine.DeathTimeout < CoordinatorSilenceLimit ? commandLine.DeathTimeout : CoordinatorSilenceLimit;
             try
             {
-                while (await frames.ReadAsync(ToWorker.Parser, FrameStream.MaxFrameSize, ended.Token).ConfigureAwait(false) is { } message)
+                while (true)
                 {
+                    silence.CancelAfter(silenceLimit);
+                    if (!await connection.Input.MoveNext(silence.Token).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    lastContact.Restart();
+                    var message = connection.Input.Current;
                     switch (message.MessageCase)
                     {
                         case ToWorker.MessageOneofCase.Welcome:
@@ -252,16 +259,19 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                             return WorkerExit.Done;
                     }
                 }
-
-                return null;
             }
-            catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException or EndOfStreamException && departure.Leaving.IsCancellationRequested)
+            catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && departure.Leaving.IsCancellationRequested)
             {
                 // Left on its own (or lost the coordinator while leaving, which then requeues what this worker held).
                 return WorkerExit.Done;
             }
-            catch (Exception exception) when (exception is IOException or SocketException or EndOfStreamException && !stopping.IsCancellationRequested)
+            catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && !stopping.IsCancellationRequested)
             {
+                if (silence.IsCancellationRequested && !ended.IsCancellationRequested)
+                {
+                    logger.LogWarning("The coordinator has been silent for {Seconds:0} s; taking it for frozen or gone", silenceLimit.TotalSeconds);
+                }
+
                 return null;
             }
             finally
@@ -301,7 +311,8 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             var current = TaskContext.Enter();
             while (await reader.WaitToReadAsync(ended).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var task))
+                // Once the connection is lost, what is still queued is the coordinator's to run elsewhere.
+                while (!ended.IsCancellationRequested && reader.TryRead(out var task))
                 {
                     var started = Stopwatch.GetTimestamp();
                     var result = await ExecuteAsync(task, current).ConfigureAwait(false);
@@ -645,7 +656,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         private async Task WriteLoopAsync(CancellationToken ended)
         {
             var results = new List<TaskResult>();
-            var outbox = new List<IMessage>();
+            var outbox = new List<FromWorker>();
             while (true)
             {
                 await _flush.WaitAsync(ended).ConfigureAwait(false);
@@ -660,21 +671,21 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     closing = _closing;
                 }
 
+                // gRPC's client sends each write at once and allows one in flight: all queued results go in one.
                 foreach (var message in outbox)
                 {
-                    frames.Enqueue(message);
+                    await connection.Output.WriteAsync(message, ended).ConfigureAwait(false);
                 }
 
                 if (results.Count > 0 || credit > 0)
                 {
                     var batch = new ResultBatch { Credit = credit };
                     batch.Results.AddRange(results);
-                    frames.Enqueue(new FromWorker { Results = batch });
+                    await connection.Output.WriteAsync(new FromWorker { Results = batch }, ended).ConfigureAwait(false);
                 }
 
                 results.Clear();
                 outbox.Clear();
-                await frames.FlushAsync(ended).ConfigureAwait(false);
                 if (closing)
                 {
                     _lastFlush.TrySetResult();

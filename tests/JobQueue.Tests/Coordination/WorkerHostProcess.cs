@@ -33,11 +33,11 @@ internal static class WorkerHostProcess
         return process;
     }
 
-    /// <summary>A secret file as the cluster writes one (0600).</summary>
-    public static string SecretFile(string directory, byte[] secret)
+    /// <summary>A secret file as the cluster writes one (0600): the secret, then the certificate hash workers pin.</summary>
+    public static string SecretFile(string directory, byte[] secret, byte[] certificateSha256)
     {
         var path = Path.Combine(directory, "cluster.secret");
-        File.WriteAllText(path, Convert.ToHexString(secret));
+        File.WriteAllText(path, $"{Convert.ToHexString(secret)}\n{Convert.ToHexString(certificateSha256)}\n");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
     }

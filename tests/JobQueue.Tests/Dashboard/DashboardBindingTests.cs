@@ -71,13 +71,13 @@ public sealed class DashboardBindingTests
     public void The_token_is_the_HMAC_of_dashboard_keyed_with_the_secret_and_does_not_show_the_secret()
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-dashboard-test-");
-        var secret = ClusterSecret.Create(Path.Combine(directory.FullName, "cluster.secret"));
+        var secret = ClusterSecret.Create(Path.Combine(directory.FullName, "cluster.secret"), RandomNumberGenerator.GetBytes(32));
         try
         {
             var token = secret.Derive("dashboard");
 
-            Assert.Equal(Convert.ToHexStringLower(HMACSHA256.HashData(secret.Bytes, Encoding.UTF8.GetBytes("dashboard"))), token);
-            Assert.DoesNotContain(Convert.ToHexString(secret.Bytes), token, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(Convert.ToHexStringLower(HMACSHA256.HashData(secret.Keys.Secret, Encoding.UTF8.GetBytes("dashboard"))), token);
+            Assert.DoesNotContain(Convert.ToHexString(secret.Keys.Secret), token, StringComparison.OrdinalIgnoreCase);
             Assert.NotEqual(token, secret.Derive("something else"));
         }
         finally

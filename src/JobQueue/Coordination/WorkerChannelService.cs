@@ -1,0 +1,60 @@
+using Grpc.Core;
+using JobQueue.Coordination.Protocol;
+using Microsoft.AspNetCore.Http;
+
+namespace JobQueue.Coordination;
+
+/// <summary>
+/// The gRPC side of a worker's call: admits a bounded number of callers at a time to prove they know the secret,
+/// within a few seconds, and hands those that did, with their registration, to the coordinator.
+/// </summary>
+internal sealed class WorkerChannelService(Coordinator coordinator, ClusterKeys keys, RefusalLog refusals) : WorkerChannel.WorkerChannelBase
+{
+    /// <summary>Callers proving themselves at once; more are turned away at once and may try again.</summary>
+    public const int MaxUnauthenticated = 64;
+
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    private int _unauthenticated;
+
+    public override async Task Connect(IAsyncStreamReader<FromWorker> requestStream, IServerStreamWriter<ToWorker> responseStream, ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        var peer = $"{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
+        if (Interlocked.Increment(ref _unauthenticated) > MaxUnauthenticated)
+        {
+            Interlocked.Decrement(ref _unauthenticated);
+            refusals.Add(peer, $"more than {MaxUnauthenticated} connections were proving themselves at once");
+            http.Abort();
+            return;
+        }
+
+        Register registration;
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+            handshake.CancelAfter(HandshakeTimeout);
+            registration = await AuthenticateAsync(requestStream, responseStream, handshake.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is WireProtocolException or OperationCanceledException or IOException or InvalidOperationException or RpcException)
+        {
+            refusals.Add(peer, exception is OperationCanceledException ? "it did not prove it knows the secret in time" : exception.Message);
+            http.Abort();
+            return;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _unauthenticated);
+        }
+
+        await coordinator.ServeAsync(new WorkerSession(requestStream, responseStream, http, registration, peer)).ConfigureAwait(false);
+    }
+
+    private async Task<Register> AuthenticateAsync(IAsyncStreamReader<FromWorker> input, IServerStreamWriter<ToWorker> output, CancellationToken cancellationToken)
+    {
+        await Handshake.AcceptWorkerAsync(input, output, keys, cancellationToken).ConfigureAwait(false);
+        return await input.MoveNext(cancellationToken).ConfigureAwait(false) && input.Current.MessageCase == FromWorker.MessageOneofCase.Register
+            ? input.Current.Register
+            : throw new WireProtocolException("An authenticated peer did not register first.");
+    }
+}
