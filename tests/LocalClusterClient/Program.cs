@@ -35,11 +35,67 @@ if (args is ["checkpoint", var checkpoint, var countDirectory, var items])
     return;
 }
 
+// A user's program that a test freezes (SIGSTOP): a coordinator whose worker the test starts from the job script's
+// --scheduler and --secret-file, printed before "ready"; then a map of slow items, each leaving a file in
+// RECORDDIRECTORY when it starts.
+if (args is ["frozen", var recordDirectory])
+{
+    await using var coordinatorOnly = new SlurmCluster(new SlurmOptions
+    {
+        Cores = 1, Memory = "1GB", ListenAddress = "127.0.0.1", DashboardAddress = null, SharedTempDirectory = recordDirectory,
+    });
+    await coordinatorOnly.StartAsync();
+    Console.WriteLine(coordinatorOnly.JobScript());
+    Console.WriteLine("ready");
+    var slow = coordinatorOnly.Map((int x) => RecordAndSleep(x, Path.Combine(recordDirectory, "records")), Enumerable.Range(0, 400), new MapOptions { BatchSize = 100 });
+    await Task.Delay(Timeout.Infinite);
+}
+
+// A user's program that other users crowd with connections while its open-file limit is low: it prints its
+// coordinator's port, then its workers' process ids whenever they change; each line "map" on standard input runs a
+// map of 2,000 items and prints the sum of the results.
+if (args is ["crowded"])
+{
+    await using var crowded = new LocalCluster(new LocalOptions { Workers = 2, DashboardAddress = null });
+    await crowded.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
+    Console.WriteLine(new Uri(crowded.Address!).Port);
+    var watch = Task.Run(async () =>
+    {
+        var shown = "";
+        while (true)
+        {
+            var now = string.Join(' ', crowded.Workers.Select(worker => worker.ProcessId).Order());
+            if (now != shown)
+            {
+                Console.WriteLine($"workers {now}");
+                shown = now;
+            }
+
+            await Task.Delay(50);
+        }
+    });
+    while (Console.ReadLine() == "map")
+    {
+        Console.WriteLine($"mapped {(await crowded.Gather(crowded.Map((int x) => x * 2, Enumerable.Range(0, 2_000)))).Sum()}");
+    }
+
+    return;
+}
+
 // A user's program that a test kills: it starts a LocalCluster, prints its workers' process ids, and waits.
 await using var cluster = new LocalCluster(new LocalOptions { Workers = 2 });
 await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
 Console.WriteLine(string.Join(' ', cluster.WorkerProcessIds));
 await Task.Delay(Timeout.Infinite);
+
+// Leaves its mark when it starts, then works for 100 ms.
+static int RecordAndSleep(int x, string directory)
+{
+    Directory.CreateDirectory(directory);
+    File.WriteAllBytes(Path.Combine(directory, $"{x}"), []);
+    Thread.Sleep(100);
+    return x;
+}
 
 // The work is simulated: 20 ms per item keeps a map of a few hundred items running long enough to be killed half way.
 static int SlowSquare(int x, string countDirectory)

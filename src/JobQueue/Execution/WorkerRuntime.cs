@@ -345,9 +345,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             for (var item = 0; item < partition.Arguments.Count; item++)
             {
                 var id = partition.Id + (ulong)item;
-                if (_draining)
+                if (_draining || _ended.IsCancellationRequested)
                 {
-                    break; // the rest goes back unstarted
+                    break; // the rest goes back unstarted, or is the coordinator's to run elsewhere once the connection is lost
                 }
 
                 if (_cancelledCount > 0 && TakeCancelled(id))
