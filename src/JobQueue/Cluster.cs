@@ -52,8 +52,8 @@ public abstract class Cluster : IAsyncDisposable
 
     /// <summary>
     /// The dashboard's URL (with its token when it listens beyond the loopback), e.g. <c>http://127.0.0.1:8787/</c>; null
-    /// until the coordinator has started, when <see cref="ClusterOptions.DashboardAddress"/> is null, or when the
-    /// JobQueue.Dashboard assembly is absent (the log says why).
+    /// until the coordinator has started, when <see cref="ClusterOptions.DashboardAddress"/> is null, or when it could
+    /// not start (the log says why).
     /// </summary>
     public string? DashboardLink => Volatile.Read(ref _dashboard)?.Link;
 
@@ -291,7 +291,7 @@ public abstract class Cluster : IAsyncDisposable
 
         var source = new DashboardSource(
             binding, binding.RequiresToken ? coordinator.DashboardToken : null, () => SampleDashboard(coordinator), DashboardJobLog, LoggerFactory);
-        return DashboardLoader.TryStart(source, Logger, DashboardLoader.Directory);
+        return DashboardServer.TryStart(source, Logger);
     }
 
     /// <summary>Starts whatever runs the workers, once the coordinator listens.</summary>

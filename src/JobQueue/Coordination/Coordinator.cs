@@ -98,7 +98,7 @@ internal sealed class Coordinator : IAsyncDisposable
         var coordinator = new Coordinator(settings, certificate, secret, logger);
         try
         {
-            coordinator._host = CoordinatorHost.StartAsync(settings, certificate, new WorkerChannelService(coordinator, secret.Keys, coordinator._refusals), logger)
+            coordinator._host = CoordinatorHost.StartAsync(settings, certificate, new WorkerChannelService(coordinator, secret.Keys, coordinator._refusals), coordinator._refusals, logger)
                 .GetAwaiter().GetResult();
         }
         catch

@@ -2,23 +2,30 @@ using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Dashboard;
 
-/// <summary>
-/// The running dashboard, implemented in the JobQueue.Dashboard assembly (ASP.NET Core) so that this library does not
-/// need the ASP.NET Core runtime.
-/// </summary>
+/// <summary>The running dashboard of one cluster: a page at <see cref="Link"/> until it is disposed.</summary>
 internal abstract class DashboardServer : IAsyncDisposable
 {
     /// <summary>The page's URL, with the access token when one is needed.</summary>
     public abstract string Link { get; }
 
     public abstract ValueTask DisposeAsync();
-}
 
-/// <summary>Starts a <see cref="DashboardServer"/>; the dashboard assembly's <c>JobQueue.Dashboard.KestrelDashboardFactory</c> is one.</summary>
-internal abstract class DashboardFactory
-{
-    /// <exception cref="InvalidOperationException">No port of the binding could be bound.</exception>
-    public abstract Task<DashboardServer> StartAsync(DashboardSource source, CancellationToken cancellationToken);
+    /// <summary>The started dashboard, or null (logged, in words) when it cannot start: the cluster runs without it.</summary>
+    public static DashboardServer? TryStart(DashboardSource source, ILogger logger)
+    {
+        try
+        {
+            // Off any caller's synchronization context: the coordinator starts inside a lock, from any thread.
+            var server = Task.Run(() => KestrelDashboardFactory.StartAsync(source, CancellationToken.None)).GetAwaiter().GetResult();
+            logger.LogInformation("Dashboard at {Link}", server.Link);
+            return server;
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning("No dashboard: it could not start on {Address}: {Reason}", source.Binding.Address, exception.Message);
+            return null;
+        }
+    }
 }
 
 /// <summary>

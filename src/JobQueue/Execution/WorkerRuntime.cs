@@ -110,8 +110,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
 
             return WorkerExit.Done;
         }
-        catch (OperationCanceledException) when (parentGone.IsCancellationRequested)
+        catch (Exception exception) when (parentGone.IsCancellationRequested && exception is OperationCanceledException or RpcException or IOException or HttpRequestException)
         {
+            // Its client is gone, or it is stopping: a call cut short on the way is no failure.
             return WorkerExit.Done;
         }
         finally

@@ -47,7 +47,7 @@ internal sealed class FakeSlurmCluster : IAsyncDisposable
         {
             SampleInterval = TimeSpan.FromMilliseconds(50),
         };
-        cluster._server = await new KestrelDashboardFactory().StartAsync(source, CancellationToken.None);
+        cluster._server = await KestrelDashboardFactory.StartAsync(source, CancellationToken.None);
         return cluster;
     }
 

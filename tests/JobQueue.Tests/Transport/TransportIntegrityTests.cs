@@ -25,6 +25,30 @@ public sealed class TransportIntegrityTests
         Assert.Equal(0, proxy.MarkersSeen);
     }
 
+    [Fact]
+    public async Task A_flipped_byte_drops_that_connection_and_every_item_still_gets_one_correct_result()
+    {
+        var port = FreePort();
+        await using var proxy = new TamperingProxy(port, "GENUINE", "FORGED!");
+        // Well past the TLS handshake, the proofs and the registration: into the code and tasks the coordinator sends.
+        proxy.FlipOneByteAfter(20_000);
+        await using var cluster = new LocalCluster(new LocalOptions
+        {
+            Workers = 2, ThreadsPerWorker = 1, Name = "flipped", Port = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ContactAddress = $"127.0.0.1:{proxy.Port}", DashboardAddress = null,
+        });
+
+        var results = await cluster.Gather(cluster.Map(async (int x, CancellationToken token) =>
+        {
+            await Task.Delay(2, token);
+            return x * 7;
+        }, Enumerable.Range(0, 2_000), new MapOptions { BatchSize = 1 }));
+
+        Assert.True(proxy.Flipped, "the relay flipped a byte");
+        Assert.True(proxy.Connections >= 3, $"{proxy.Connections} connections: the damaged one was dropped and its worker dialled again");
+        Assert.Equal(Enumerable.Range(0, 2_000).Select(x => x * 7), results);
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

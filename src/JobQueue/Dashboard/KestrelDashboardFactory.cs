@@ -1,0 +1,56 @@
+using JobQueue.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace JobQueue.Dashboard;
+
+/// <summary>Starts Kestrel for a dashboard on the first free port of the binding.</summary>
+internal static class KestrelDashboardFactory
+{
+    /// <summary>Open pages (each holds an event stream) and requests at once: a flood costs the process no more descriptors.</summary>
+    public const int MaxConnections = 64;
+
+    /// <exception cref="InvalidOperationException">No port of the binding could be bound.</exception>
+    public static async Task<DashboardServer> StartAsync(DashboardSource source, CancellationToken cancellationToken)
+    {
+        var logger = source.LoggerFactory.CreateLogger<KestrelDashboard>();
+        var requests = new DashboardRequests(new DashboardSampler(source.Sample, source.SampleInterval, logger), source.Token, source.JobLog, logger);
+        try
+        {
+            foreach (var port in source.Binding.Ports)
+            {
+                var app = Build(source, port, requests);
+                if (await EmbeddedWebHost.TryStartAsync(app, cancellationToken).ConfigureAwait(false) is not { } bound)
+                {
+                    continue;
+                }
+
+                if (bound != source.Binding.Port && source.Binding.Port != 0)
+                {
+                    logger.LogInformation("Dashboard port {Port} was taken; it listens on {Bound}", source.Binding.Port, bound);
+                }
+
+                var token = source.Token is null ? "" : $"?token={source.Token}";
+                return new KestrelDashboard(app, requests, $"http://{source.Binding.LinkHost}:{bound}/{token}");
+            }
+
+            throw new InvalidOperationException(
+                $"no port of {source.Binding.Address} from {source.Binding.Port} was free; set DashboardAddress to a free port, or port 0 for any");
+        }
+        catch
+        {
+            await requests.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static WebApplication Build(DashboardSource source, int port, DashboardRequests requests)
+    {
+        var builder = EmbeddedWebHost.CreateBuilder(
+            source.Binding.Address, port, _ => { }, MaxConnections, _ => { },
+            source.LoggerFactory.CreateLogger<KestrelDashboard>(), () => { });
+        var app = builder.Build();
+        app.Run(requests.HandleAsync);
+        return app;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JobQueue.Hosting;
+
+/// <summary>
+/// Kestrel inside the user's process (the coordinator's gRPC server, the dashboard): it reads no configuration, takes
+/// no Ctrl+C or SIGTERM from the program, stops within 2 s, and logs to the cluster's logger only what the user should
+/// know. A port that is taken fails the start quietly, so that the caller can try the next one.
+/// </summary>
+internal static class EmbeddedWebHost
+{
+    /// <summary>File descriptors kept for the process itself (assemblies it loads later, worker processes, files).</summary>
+    private const int ReservedDescriptors = 64;
+
+    /// <summary>Connections accepted beyond a server's limit at once, on their way to being closed.</summary>
+    private const int RejectedInFlight = 16;
+
+    /// <summary>A builder with Kestrel listening at one address and port, holding at most <paramref name="maxConnections"/>.</summary>
+    /// <param name="address">The address to bind.</param>
+    /// <param name="port">The port to bind; 0 lets the system pick.</param>
+    /// <param name="listen">Sets up the endpoint: protocols, TLS.</param>
+    /// <param name="maxConnections">Connections held at once; more are closed as soon as they are accepted.</param>
+    /// <param name="limits">Sets Kestrel's other limits.</param>
+    /// <param name="logger">Where Kestrel's warnings and errors go.</param>
+    /// <param name="connectionRejected">Called when Kestrel turns a connection away at its connection limit.</param>
+    public static WebApplicationBuilder CreateBuilder(
+        IPAddress address, int port, Action<ListenOptions> listen, long maxConnections, Action<KestrelServerLimits> limits, ILogger logger, Action connectionRejected)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "JobQueue" });
+        builder.Logging.AddProvider(new ClusterLogProvider(logger, connectionRejected));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxConcurrentConnections = maxConnections;
+            limits(kestrel.Limits);
+            kestrel.Listen(address, port, listen);
+        });
+        // Registered after Kestrel's own socket transport, so Kestrel takes it first.
+        builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
+            new AcceptThrottle(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services), (int)Math.Min(int.MaxValue - RejectedInFlight, maxConnections) + RejectedInFlight));
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        return builder;
+    }
+
+    /// <summary>Starts <paramref name="application"/>; the port it bound, or null when that port was taken.</summary>
+    public static async Task<int?> TryStartAsync(WebApplication application, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await application.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            await application.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+
+        var bound = application.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        return new Uri(bound).Port;
+    }
+
+    /// <summary>
+    /// How many connections a server may hold so that the process keeps descriptors of its own: the open-file limit
+    /// less those open now and a reserve, and less <paramref name="otherServers"/> held by the process's other servers.
+    /// </summary>
+    public static long ConnectionLimit(int otherServers)
+    {
+        // "Max open files            1024                 1048576              files"
+        var line = File.Exists("/proc/self/limits") ? File.ReadLines("/proc/self/limits").FirstOrDefault(text => text.StartsWith("Max open files", StringComparison.Ordinal)) : null;
+        var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields is not { Length: > 3 } || !long.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var soft))
+        {
+            return 10_000; // no such file (not Linux) or "unlimited"
+        }
+
+        var open = Directory.GetFiles("/proc/self/fd").Length;
+        return Math.Max(8, soft - open - ReservedDescriptors - RejectedInFlight - otherServers);
+    }
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Kestrel's warnings and errors go to the cluster's logger, except two it handles itself: a failed start (a port
+    /// taken: the caller moves on) and a connection over the limit (counted, then logged once per interval).
+    /// </summary>
+    private sealed class ClusterLogProvider(ILogger target, Action connectionRejected) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal) || categoryName.StartsWith("Microsoft.AspNetCore.Hosting", StringComparison.Ordinal)
+                ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+                : new Forwarding(target, connectionRejected);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Forwarding(ILogger target, Action connectionRejected) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (eventId.Name == "ConnectionRejected")
+                {
+                    connectionRejected();
+                }
+                else if (IsEnabled(logLevel))
+                {
+                    target.Log(logLevel, eventId, state, exception, formatter);
+                }
+            }
+        }
+    }
+}
