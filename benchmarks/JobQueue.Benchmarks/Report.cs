@@ -6,17 +6,18 @@ internal sealed record Metric(string Scenario, bool HigherIsBetter, double? Must
 /// <summary>The one table: JobQueue, both dask modes, the ratio to the better dask, and the goals.</summary>
 internal static class Report
 {
+    // The coordinator-on-gRPC issue's musts and targets (the transport is TLS 1.3 on every connection).
     private static readonly Metric[] Metrics =
     [
-        new("throughput", HigherIsBetter: true, Must: 250_000, Target: 1_000_000),
-        new("throughput_batched", HigherIsBetter: true, Target: 1_000_000),
-        new("roundtrip_median", HigherIsBetter: false, Must: 200, Target: 60),
-        new("roundtrip_p99", HigherIsBetter: false, Target: 150),
+        new("throughput", HigherIsBetter: true, Must: 250_000),
+        new("throughput_batched", HigherIsBetter: true, Must: 600_000, Target: 1_000_000),
+        new("roundtrip_median", HigherIsBetter: false, Must: 200, Target: 80),
+        new("roundtrip_p99", HigherIsBetter: false, Must: 400),
         new("efficiency", HigherIsBetter: true, Target: 98),
-        new("startup", HigherIsBetter: false, Target: 0.25),
-        new("idle_worker_rss", HigherIsBetter: false, Target: 40),
+        new("startup", HigherIsBetter: false, Must: 0.4, Target: 0.25),
+        new("idle_worker_rss", HigherIsBetter: false, Must: 65, Target: 40),
         new("busy_worker_rss", HigherIsBetter: false),
-        new("registration", HigherIsBetter: false, Target: 1, RequiredN: 1000),
+        new("registration", HigherIsBetter: false, Must: 1, RequiredN: 1000),
         new("queued_memory", HigherIsBetter: false, Target: 500),
         new("dashboard_ratio", HigherIsBetter: true, Target: 95),
     ];

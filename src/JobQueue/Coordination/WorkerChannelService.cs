@@ -10,41 +10,46 @@ namespace JobQueue.Coordination;
 /// </summary>
 internal sealed class WorkerChannelService(Coordinator coordinator, ClusterKeys keys, RefusalLog refusals) : WorkerChannel.WorkerChannelBase
 {
-    /// <summary>Callers proving themselves at once; more are turned away at once and may try again.</summary>
+    /// <summary>Callers proving themselves at once; more wait their turn within the handshake's time (a burst of workers starting together).</summary>
     public const int MaxUnauthenticated = 64;
 
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
 
-    private int _unauthenticated;
+    private readonly SemaphoreSlim _proving = new(MaxUnauthenticated, MaxUnauthenticated);
 
     public override async Task Connect(IAsyncStreamReader<FromWorker> requestStream, IServerStreamWriter<ToWorker> responseStream, ServerCallContext context)
     {
         var http = context.GetHttpContext();
         var peer = $"{http.Connection.RemoteIpAddress}:{http.Connection.RemotePort}";
-        if (Interlocked.Increment(ref _unauthenticated) > MaxUnauthenticated)
-        {
-            Interlocked.Decrement(ref _unauthenticated);
-            refusals.Add(peer, $"more than {MaxUnauthenticated} connections were proving themselves at once");
-            http.Abort();
-            return;
-        }
-
         Register registration;
-        try
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken))
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
             handshake.CancelAfter(HandshakeTimeout);
-            registration = await AuthenticateAsync(requestStream, responseStream, handshake.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is WireProtocolException or OperationCanceledException or IOException or InvalidOperationException or RpcException)
-        {
-            refusals.Add(peer, exception is OperationCanceledException ? "it did not prove it knows the secret in time" : exception.Message);
-            http.Abort();
-            return;
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _unauthenticated);
+            try
+            {
+                await _proving.WaitAsync(handshake.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                refusals.Add(peer, $"{MaxUnauthenticated} other connections were proving themselves for as long as the handshake may take");
+                http.Abort();
+                return;
+            }
+
+            try
+            {
+                registration = await AuthenticateAsync(requestStream, responseStream, handshake.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is WireProtocolException or OperationCanceledException or IOException or InvalidOperationException or RpcException)
+            {
+                refusals.Add(peer, exception is OperationCanceledException ? "it did not prove it knows the secret in time" : exception.Message);
+                http.Abort();
+                return;
+            }
+            finally
+            {
+                _proving.Release();
+            }
         }
 
         await coordinator.ServeAsync(new WorkerSession(requestStream, responseStream, http, registration, peer)).ConfigureAwait(false);

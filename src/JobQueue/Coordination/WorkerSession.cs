@@ -59,6 +59,11 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
         while (true)
         {
             await _outboxSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            while (_outboxSignal.Wait(0))
+            {
+                // Every message sent meanwhile goes in this round.
+            }
+
             lock (_outboxLock)
             {
                 (_outbox, _sending) = (_sending, _outbox);

@@ -661,6 +661,11 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             while (true)
             {
                 await _flush.WaitAsync(ended).ConfigureAwait(false);
+
+                // One write for every wake-up asked for meanwhile: a gRPC write costs far more than a semaphore.
+                while (_flush.Wait(0))
+                {
+                }
                 uint credit;
                 bool closing;
                 lock (_gate)
