@@ -55,7 +55,7 @@ public sealed class ScriptCellTests : IAsyncLifetime
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => RunAsync("cluster.Map((int x) => x + 1, new[] { 1 })"));
 
-        Assert.Contains("use it from the next", error.Message);
+        Assert.Contains("was not registered", error.Message);
     }
 
     private async Task<object?> RunAsync(string cell)

@@ -1,0 +1,104 @@
+"""Drives a Jupyter kernel through Debian's jupyter_client, as a notebook front end would.
+
+Usage: python3 drive_kernel.py KERNEL_NAME < steps.json > results.json
+steps.json is a list of steps, each one of:
+  {"execute": CODE, "interrupt_when": REGEX, "timeout": SECONDS}  run a cell; with interrupt_when, send an
+      interrupt_request once a display or stream output of the cell matches REGEX
+  {"complete": CODE, "cursor": N} / {"inspect": CODE, "cursor": N} / {"is_complete": CODE}
+  {"badly_signed": CODE}   send an execute_request signed with a wrong key (no reply is expected)
+  {"shutdown": true}       ask the kernel to shut down and wait until its process has ended
+The result is a list with, for each step, {"reply": content, "parent": msg_id it answers, "outputs": [...]}
+where outputs are the IOPub messages caused by the request ({"type", "content"}), in order.
+"""
+import json
+import re
+import sys
+import time
+
+from jupyter_client.manager import start_new_kernel
+from jupyter_client.session import Session
+
+
+def collect(kc, msg_id, timeout, interrupt_when=None, km=None):
+    outputs = []
+    interrupted = False
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no idle status for {msg_id} within {timeout} s; outputs so far: {outputs}")
+        try:
+            msg = kc.get_iopub_msg(timeout=remaining)
+        except Exception:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status":
+            if content["execution_state"] == "idle":
+                return outputs
+            continue
+        outputs.append({"type": kind, "content": content})
+        if interrupt_when and not interrupted:
+            text = content.get("text") or content.get("data", {}).get("text/plain", "")
+            if re.search(interrupt_when, text):
+                km.interrupt_kernel()
+                interrupted = True
+
+
+def reply_to(kc, timeout):
+    # Shell requests are answered in order and one is pending at a time: the next reply is this request's, unless
+    # the kernel answered something it should not have (the caller compares "parent" with "request").
+    return kc.get_shell_msg(timeout=timeout)
+
+
+def main():
+    kernel_name = sys.argv[1]
+    steps = json.load(sys.stdin)
+    km, kc = start_new_kernel(kernel_name=kernel_name, startup_timeout=120)
+    results = []
+    try:
+        for step in steps:
+            timeout = step.get("timeout", 120)
+            if "execute" in step:
+                msg_id = kc.execute(step["execute"])
+                outputs = collect(kc, msg_id, timeout, step.get("interrupt_when"), km)
+                reply = reply_to(kc, timeout)
+            elif "complete" in step:
+                msg_id = kc.complete(step["complete"], step["cursor"])
+                reply = reply_to(kc, timeout)
+                outputs = collect(kc, msg_id, timeout)
+            elif "inspect" in step:
+                msg_id = kc.inspect(step["inspect"], step["cursor"])
+                reply = reply_to(kc, timeout)
+                outputs = collect(kc, msg_id, timeout)
+            elif "is_complete" in step:
+                msg_id = kc.is_complete(step["is_complete"])
+                reply = reply_to(kc, timeout)
+                outputs = collect(kc, msg_id, timeout)
+            elif "badly_signed" in step:
+                forger = Session(key=b"not-the-connection-key", username=kc.session.username)
+                content = {"code": step["badly_signed"], "silent": False, "store_history": True,
+                           "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+                msg = forger.msg("execute_request", content)
+                forger.send(kc.shell_channel.socket, msg)
+                results.append({"sent": msg["header"]["msg_id"]})
+                continue
+            elif "shutdown" in step:
+                km.shutdown_kernel(now=False)
+                results.append({"shut_down": not km.is_alive()})
+                kc = None
+                continue
+            else:
+                raise ValueError(f"unknown step {step}")
+            results.append({"reply": reply["content"], "parent": reply["parent_header"].get("msg_id"),
+                            "request": msg_id, "outputs": outputs})
+    finally:
+        if kc is not None:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
