@@ -51,7 +51,11 @@ public sealed class CellRunner(ScriptOptions options)
 
     // A cell ending with an expression without semicolon has a value to show, even when it is null.
     private static bool HasValue(Script script) =>
-        script.GetCompilation().SyntaxTrees.First().GetRoot() is CompilationUnitSyntax { Members: [.., GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } }] };
+        CellTree(script.GetCompilation()).GetRoot() is CompilationUnitSyntax { Members: [.., GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } }] };
+
+    /// <summary>The cell's own syntax tree: the trees of the files it loads with <c>#load</c> come with their paths, the cell's has none.</summary>
+    public static SyntaxTree CellTree(Compilation compilation) =>
+        compilation.SyntaxTrees.LastOrDefault(tree => tree.FilePath.Length == 0) ?? compilation.SyntaxTrees.Last();
 
     /// <summary>Every value the cells' variables hold now, latest first (for disposing what they own at shutdown).</summary>
     public IEnumerable<object> VariableValues() =>

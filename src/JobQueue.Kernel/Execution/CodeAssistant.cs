@@ -73,8 +73,7 @@ public sealed class CodeAssistant(CellRunner cells)
     {
         var script = cells.State is null ? CSharpScript.Create(code, cells.Options) : cells.State.Script.ContinueWith(code, cells.Options);
         var compilation = script.GetCompilation();
-        // The cell's own tree is the first; #load adds the trees of the files it loads after it.
-        var tree = compilation.SyntaxTrees.First();
+        var tree = CellRunner.CellTree(compilation);
         return (compilation.GetSemanticModel(tree), tree);
     }
 
