@@ -94,6 +94,10 @@ public sealed class KernelServer : IDisposable
                 if (await AnswerAsync(request).ConfigureAwait(false) is { } reply)
                 {
                     Reply(Socket.Shell, request, request.Type.Replace("_request", "_reply", StringComparison.Ordinal), reply);
+                    if (request.Type == "execute_request" && (string?)reply["status"] == "error" && ((bool?)request.Content["stop_on_error"] ?? true))
+                    {
+                        AbortQueuedCells();
+                    }
                 }
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -107,6 +111,30 @@ public sealed class KernelServer : IDisposable
             }
 
             _ioPub.Status("idle", request);
+        }
+    }
+
+    // As in other kernels, a failed or interrupted cell cancels the cells queued behind it ("Run all" stops there).
+    private void AbortQueuedCells()
+    {
+        var others = new List<JupyterMessage>();
+        while (_shell.Reader.TryRead(out var queued))
+        {
+            if (queued.Type != "execute_request")
+            {
+                others.Add(queued);
+                continue;
+            }
+
+            _ioPub.Status("busy", queued);
+            Reply(Socket.Shell, queued, "execute_reply", new JsonObject { ["status"] = "aborted" });
+            _ioPub.Status("idle", queued);
+        }
+
+        // The requests that were not cells keep their turn, after the aborted cells.
+        foreach (var other in others)
+        {
+            _shell.Writer.TryWrite(other);
         }
     }
 

@@ -8,17 +8,9 @@ namespace JobQueue.Tests.Kernel;
 
 /// <summary>Clusters in cells: interrupting the work a cell waits for, and what a shutdown leaves behind.</summary>
 [Collection(BatchSystemCollection.Name)]
-public sealed partial class KernelClusterTests : IAsyncLifetime
+public sealed partial class KernelClusterTests(InstalledKernel kernel) : IClassFixture<InstalledKernel>
 {
-    private readonly Jupyter _jupyter = new();
-
-    public Task InitializeAsync() => _jupyter.InstallKernelAsync("--user");
-
-    public Task DisposeAsync()
-    {
-        _jupyter.Dispose();
-        return Task.CompletedTask;
-    }
+    private readonly Jupyter _jupyter = kernel.Jupyter;
 
     [JupyterFact]
     public async Task An_interrupt_cancels_the_Gather_the_cell_waits_for_and_the_next_cell_runs_on_the_same_cluster()

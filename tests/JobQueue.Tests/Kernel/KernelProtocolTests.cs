@@ -4,17 +4,9 @@ namespace JobQueue.Tests.Kernel;
 
 /// <summary>The kernel as Jupyter's own client sees it: cells, errors, completion, and messages it must refuse.</summary>
 [Collection(KernelCollection.Name)]
-public sealed class KernelProtocolTests : IAsyncLifetime
+public sealed class KernelProtocolTests(InstalledKernel kernel) : IClassFixture<InstalledKernel>
 {
-    private readonly Jupyter _jupyter = new();
-
-    public Task InitializeAsync() => _jupyter.InstallKernelAsync("--user");
-
-    public Task DisposeAsync()
-    {
-        _jupyter.Dispose();
-        return Task.CompletedTask;
-    }
+    private readonly Jupyter _jupyter = kernel.Jupyter;
 
     [JupyterFact]
     public async Task A_cell_streams_its_output_and_shows_its_value_and_r_and_load_directives_work()
@@ -56,6 +48,24 @@ public sealed class KernelProtocolTests : IAsyncLifetime
         Assert.Contains("line 2: var b = a +;", traceback);
         Assert.Equal(traceback, string.Join('\n', Outputs(results[0]!, "error").Single()["traceback"]!.AsArray().Select(line => (string)line!)));
         Assert.Equal("2", Value(results[1]!));
+    }
+
+    [JupyterFact]
+    public async Task A_cell_that_throws_aborts_the_cells_queued_behind_it_and_later_cells_run()
+    {
+        var (results, _) = await _jupyter.DriveAsync(
+        [
+            new JsonObject { ["execute_all"] = new JsonArray("throw new InvalidOperationException(\"boom\");", "Console.WriteLine(\"queued\");") },
+            Execute("\"later\""),
+        ]);
+
+        var replies = results[0]!["replies"]!.AsArray();
+        Assert.Equal("error", (string?)replies[0]!["status"]);
+        Assert.Equal("InvalidOperationException", (string?)replies[0]!["ename"]);
+        Assert.Equal("boom", (string?)replies[0]!["evalue"]);
+        Assert.Equal("aborted", (string?)replies[1]!["status"]);
+        Assert.Equal(results[0]!["requests"]!.ToJsonString(), results[0]!["parents"]!.ToJsonString());
+        Assert.Equal("later", Value(results[1]!));
     }
 
     [JupyterFact]

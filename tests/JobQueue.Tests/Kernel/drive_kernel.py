@@ -5,6 +5,7 @@ steps.json is a list of steps, each one of:
   {"execute": CODE, "interrupt_when": REGEX, "timeout": SECONDS}  run a cell; with interrupt_when, send an
       interrupt_request once a display or stream output of the cell matches REGEX
   {"complete": CODE, "cursor": N} / {"inspect": CODE, "cursor": N} / {"is_complete": CODE}
+  {"execute_all": [CODE, ...]}  queue several cells at once, as "Run all" does; the result is the list of replies
   {"badly_signed": CODE}   send an execute_request signed with a wrong key (no reply is expected)
   {"shutdown": true}       ask the kernel to shut down and wait until its process has ended
 The result is a list with, for each step, {"reply": content, "parent": msg_id it answers, "outputs": [...]}
@@ -46,10 +47,30 @@ def collect(kc, msg_id, timeout, interrupt_when=None, km=None):
                 interrupted = True
 
 
+def wait_idle(kc, msg_ids, timeout):
+    """Waits until the kernel has been idle after each of msg_ids (their outputs are not kept)."""
+    pending = set(msg_ids)
+    deadline = time.monotonic() + timeout
+    while pending:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no idle status for {pending} within {timeout} s")
+        try:
+            msg = kc.get_iopub_msg(timeout=remaining)
+        except Exception:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            pending.discard(msg["parent_header"].get("msg_id"))
+
+
 def reply_to(kc, timeout):
     # Shell requests are answered in order and one is pending at a time: the next reply is this request's, unless
-    # the kernel answered something it should not have (the caller compares "parent" with "request").
-    return kc.get_shell_msg(timeout=timeout)
+    # the kernel answered something it should not have (the caller compares "parent" with "request"). Replies to
+    # the kernel_info_requests that start_new_kernel repeats while the kernel starts may still be queued: skipped.
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["msg_type"] != "kernel_info_reply":
+            return reply
 
 
 def main():
@@ -76,6 +97,13 @@ def main():
                 msg_id = kc.is_complete(step["is_complete"])
                 reply = reply_to(kc, timeout)
                 outputs = collect(kc, msg_id, timeout)
+            elif "execute_all" in step:
+                msg_ids = [kc.execute(code) for code in step["execute_all"]]
+                replies = [reply_to(kc, timeout) for _ in msg_ids]
+                wait_idle(kc, msg_ids, timeout)
+                results.append({"replies": [reply["content"] for reply in replies],
+                                "parents": [reply["parent_header"].get("msg_id") for reply in replies], "requests": msg_ids})
+                continue
             elif "badly_signed" in step:
                 forger = Session(key=b"not-the-connection-key", username=kc.session.username)
                 content = {"code": step["badly_signed"], "silent": False, "store_history": True,
