@@ -12,6 +12,7 @@ The result is a list with, for each step, {"reply": content, "parent": msg_id it
 where outputs are the IOPub messages caused by the request ({"type", "content"}), in order.
 """
 import json
+import queue
 import re
 import sys
 import time
@@ -20,18 +21,24 @@ from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
 
 
-def collect(kc, msg_id, timeout, interrupt_when=None, km=None):
-    outputs = []
-    interrupted = False
+def iopub_messages(kc, timeout, waiting_for):
+    """IOPub messages as they come; fails once timeout seconds have passed (waiting_for() says for what)."""
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise TimeoutError(f"no idle status for {msg_id} within {timeout} s; outputs so far: {outputs}")
+            raise TimeoutError(f"no idle status for {waiting_for()} within {timeout} s")
         try:
-            msg = kc.get_iopub_msg(timeout=remaining)
-        except Exception:
+            yield kc.get_iopub_msg(timeout=remaining)
+        except queue.Empty:
             continue
+
+
+def collect(kc, msg_id, timeout, interrupt_when=None, km=None):
+    """The outputs a request caused, until the kernel is idle after it; interrupts once one matches interrupt_when."""
+    outputs = []
+    interrupted = False
+    for msg in iopub_messages(kc, timeout, lambda: f"{msg_id}; outputs so far: {outputs}"):
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind, content = msg["msg_type"], msg["content"]
@@ -50,17 +57,11 @@ def collect(kc, msg_id, timeout, interrupt_when=None, km=None):
 def wait_idle(kc, msg_ids, timeout):
     """Waits until the kernel has been idle after each of msg_ids (their outputs are not kept)."""
     pending = set(msg_ids)
-    deadline = time.monotonic() + timeout
-    while pending:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"no idle status for {pending} within {timeout} s")
-        try:
-            msg = kc.get_iopub_msg(timeout=remaining)
-        except Exception:
-            continue
+    for msg in iopub_messages(kc, timeout, lambda: pending):
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             pending.discard(msg["parent_header"].get("msg_id"))
+        if not pending:
+            return
 
 
 def reply_to(kc, timeout):
