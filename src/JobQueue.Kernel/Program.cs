@@ -31,7 +31,17 @@ start.SetAction(async (result, cancellationToken) =>
         return 2;
     }
 
-    var connection = await ConnectionInfo.ReadAsync(file.FullName, cancellationToken);
+    ConnectionInfo connection;
+    try
+    {
+        connection = await ConnectionInfo.ReadAsync(file.FullName, cancellationToken);
+    }
+    catch (Exception exception) when (exception is InvalidDataException or System.Text.Json.JsonException)
+    {
+        Log(exception.Message);
+        return 2;
+    }
+
     using var server = new KernelServer(connection, Environment.CurrentDirectory, Log);
     Log($"Serving {file.FullName}");
     await server.RunAsync(cancellationToken);

@@ -32,10 +32,13 @@ internal sealed class Jupyter : IDisposable
     /// <summary>Installs the kernel built with the tests, with its own install command, into this data directory.</summary>
     public async Task InstallKernelAsync(params string[] options)
     {
-        var kernel = BuiltPrograms.EntryAssembly("src/JobQueue.Kernel", "JobQueue.Kernel");
-        var (code, output, errors) = await RunAsync(WorkerHostLocation.Dotnet, [kernel, "install", .. options], input: null);
+        var (code, output, errors) = await RunKernelAsync(["install", .. options]);
         Assert.True(code == 0, $"install exited with {code}: {output} {errors}");
     }
+
+    /// <summary>Runs the kernel built with the tests with <paramref name="arguments"/>, as Jupyter or a user would.</summary>
+    public Task<(int Code, string Output, string Errors)> RunKernelAsync(IReadOnlyList<string> arguments) =>
+        RunAsync(WorkerHostLocation.Dotnet, [BuiltPrograms.EntryAssembly("src/JobQueue.Kernel", "JobQueue.Kernel"), .. arguments], input: null);
 
     /// <summary>Runs drive_kernel.py with <paramref name="steps"/>; returns one result per step and what the kernel logged.</summary>
     public async Task<(JsonArray Results, string Log)> DriveAsync(JsonArray steps)

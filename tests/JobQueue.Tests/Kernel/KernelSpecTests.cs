@@ -39,4 +39,23 @@ public sealed class KernelSpecTests
             prefix.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_connection_file_the_kernel_cannot_serve_is_refused_naming_the_field_and_what_it_accepts()
+    {
+        using var jupyter = new Jupyter();
+        var file = Path.Combine(Path.GetTempPath(), $"kernel-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{\"shell_port\": 1, \"control_port\": 2, \"iopub_port\": 3, \"stdin_port\": 4, \"hb_port\": 5, \"key\": \"k\", \"signature_scheme\": \"hmac-md5\"}");
+        try
+        {
+            var (code, _, errors) = await jupyter.RunKernelAsync(["start", file]);
+
+            Assert.Equal(2, code);
+            Assert.Contains("signature_scheme \"hmac-md5\"; this kernel signs with \"hmac-sha256\" only", errors);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
