@@ -32,6 +32,7 @@ public abstract class Cluster : IAsyncDisposable
 
     private protected Cluster(string name, ClusterOptions options, string optionsType, string defaultListenAddress, string secretPath)
     {
+        ControlCharacters.Refuse(options, optionsType);
         Name = name;
         _logging = new OwnedLoggerFactory(options.LoggerFactory);
         Logger = _logging.Factory.CreateLogger(GetType().Name);
