@@ -67,7 +67,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
     public string SecretPath => _secret.Path;
 
-    /// <summary>The token a dashboard bound beyond the loopback asks for, derived from the cluster secret.</summary>
+    /// <summary>The token the dashboard asks for, derived from the cluster secret.</summary>
     public string DashboardToken => _secret.Derive("dashboard");
 
     /// <summary>Bytes of shipped files (code and large captured values) sent to workers so far: a diagnostic counter.</summary>
