@@ -81,7 +81,7 @@ internal sealed class Coordinator : IAsyncDisposable
         ClusterSecret secret;
         try
         {
-            secret = ClusterSecret.Create(settings.SecretPath);
+            secret = ClusterSecret.Create(settings.SecretPath, logger);
         }
         catch
         {

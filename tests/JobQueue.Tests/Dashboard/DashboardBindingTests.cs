@@ -71,7 +71,7 @@ public sealed class DashboardBindingTests
     public void The_token_is_the_HMAC_of_dashboard_keyed_with_the_secret_and_does_not_show_the_secret()
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-dashboard-test-");
-        var secret = ClusterSecret.Create(Path.Combine(directory.FullName, "cluster.secret"));
+        var secret = ClusterSecret.Create(Path.Combine(directory.FullName, "cluster.secret"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         try
         {
             var token = secret.Derive("dashboard");
