@@ -10,6 +10,7 @@ using JobQueue.Execution;
 using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 using JobQueue.JobScripts;
+using JobQueue.Security;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;

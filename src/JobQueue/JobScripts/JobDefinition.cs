@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using JobQueue.Execution;
+using JobQueue.Security;
 
 namespace JobQueue.JobScripts;
 

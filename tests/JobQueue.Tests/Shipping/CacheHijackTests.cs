@@ -74,8 +74,10 @@ public sealed class CacheHijackTests(IsolatedWorkerHost host) : IClassFixture<Is
     /// <summary>The client's function: in an assembly of its own that calls into the client's Payload.</summary>
     private static Func<int, int> LoadCaller(string caller, string payload)
     {
+        // Payload is loaded first, as an application's dependencies are, so the client finds it among the context's assemblies.
         var context = new AssemblyLoadContext("hijack client", isCollectible: true);
-        context.Resolving += (loading, name) => name.Name == "Payload" ? loading.LoadFromAssemblyPath(payload) : null;
+        var loaded = context.LoadFromAssemblyPath(payload);
+        context.Resolving += (_, name) => name.Name == "Payload" ? loaded : null;
         return context.LoadFromAssemblyPath(caller).GetType("Caller")!.GetMethod("Call")!.CreateDelegate<Func<int, int>>();
     }
 

@@ -41,18 +41,17 @@ internal sealed class FileCache : IDisposable
         var shared = Path.Combine(localDirectory ?? Path.GetTempPath(), $"jobqueue-{Environment.UserName}", "files");
         if (OperatingSystem.IsWindows())
         {
+            // A profile's temporary directory is the user's own there.
             Directory.CreateDirectory(shared);
-            return new FileCache(shared, new Lazy<PrivateDirectory>(PrivateDirectory.Create));
         }
-
-        if (WhyNotShared(shared) is not { } refused)
+        else if (WhyNotShared(shared) is { } refused)
         {
-            return new FileCache(shared, new Lazy<PrivateDirectory>(PrivateDirectory.Create));
+            var own = PrivateDirectory.Create();
+            logger.LogWarning("Not using the node's file cache {Directory}: {Reason}. This worker keeps the files it fetches in {Private} instead, removed when it exits", shared, refused, own.Path);
+            return new FileCache(own.Path, new Lazy<PrivateDirectory>(own));
         }
 
-        var own = PrivateDirectory.Create();
-        logger.LogWarning("Not using the node's file cache {Directory}: {Reason}. This worker keeps the files it fetches in {Private} instead, removed when it exits", shared, refused, own.Path);
-        return new FileCache(own.Path, new Lazy<PrivateDirectory>(own));
+        return new FileCache(shared, new Lazy<PrivateDirectory>(PrivateDirectory.Create));
     }
 
     [UnsupportedOSPlatform("windows")]
@@ -123,7 +122,9 @@ internal sealed class FileCache : IDisposable
     {
         try
         {
-            if (!Matches(File.ReadAllBytes(PathOf(file)), file))
+            // Streamed: a large value need not be in memory to be found complete. Its use reads and checks it again.
+            using var stream = File.OpenRead(PathOf(file));
+            if (stream.Length != (long)file.Size || !SHA256.HashData(stream).AsSpan().SequenceEqual(file.Sha256.Span))
             {
                 return false;
             }

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace JobQueue.JobScripts;
+namespace JobQueue.Security;
 
 /// <summary>
 /// Refuses control characters in every text option, because nearly all of them end up in a job script, in a directive
