@@ -10,6 +10,8 @@ using JobQueue.Execution;
 using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 using JobQueue.JobScripts;
+using JobQueue.Scripting;
+using JobQueue.Security;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -32,6 +34,7 @@ public abstract class Cluster : IAsyncDisposable
 
     private protected Cluster(string name, ClusterOptions options, string optionsType, string defaultListenAddress, string secretPath)
     {
+        ControlCharacters.Refuse(options, optionsType);
         Name = name;
         _logging = new OwnedLoggerFactory(options.LoggerFactory);
         Logger = _logging.Factory.CreateLogger(GetType().Name);
@@ -51,11 +54,23 @@ public abstract class Cluster : IAsyncDisposable
     public string? Address => _coordinator?.Address;
 
     /// <summary>
-    /// The dashboard's URL (with its token when it listens beyond the loopback), e.g. <c>http://127.0.0.1:8787/</c>; null
+    /// The dashboard's URL with its token, e.g. <c>http://127.0.0.1:8787/?token=3f…</c> (print it where you choose: the log never shows the token); null
     /// until the coordinator has started, when <see cref="ClusterOptions.DashboardAddress"/> is null, or when it could
     /// not start (the log says why).
     /// </summary>
     public string? DashboardLink => Volatile.Read(ref _dashboard)?.Link;
+
+    /// <summary>True once <see cref="DisposeAsync"/> has begun: the cluster runs nothing any more.</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_startLock)
+            {
+                return _disposed;
+            }
+        }
+    }
 
     /// <summary>The connected workers.</summary>
     public IReadOnlyList<WorkerInfo> Workers => _coordinator?.Workers ?? [];
@@ -152,6 +167,8 @@ public abstract class Cluster : IAsyncDisposable
     /// <exception cref="AggregateException">With <see cref="GatherErrors.CollectAll"/>: every failure, once all tasks ended.</exception>
     public async Task<TResult[]> Gather<TResult>(IEnumerable<Future<TResult>> futures, GatherErrors errors = GatherErrors.Raise, CancellationToken cancellationToken = default)
     {
+        using var interruptible = CellScope.Link(cancellationToken);
+        cancellationToken = interruptible.Token;
         var tasks = futures.Select(future => future.AsTask()).ToArray();
         if (errors == GatherErrors.CollectAll)
         {
@@ -176,6 +193,8 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>The futures as they finish, first finished first.</summary>
     public async IAsyncEnumerable<Future<TResult>> AsCompleted<TResult>(IEnumerable<Future<TResult>> futures, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        using var interruptible = CellScope.Link(cancellationToken);
+        cancellationToken = interruptible.Token;
         var finished = Channel.CreateUnbounded<Future<TResult>>();
         var count = 0;
         foreach (var future in futures)
@@ -210,6 +229,8 @@ public abstract class Cluster : IAsyncDisposable
     /// <exception cref="BatchCommandException">On a batch system: a submission of <c>Scale</c> was refused.</exception>
     public async Task WaitForWorkersAsync(int count, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        using var interruptible = CellScope.Link(cancellationToken);
+        cancellationToken = interruptible.Token;
         var coordinator = Coordinator;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } limit)
@@ -290,7 +311,7 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         var source = new DashboardSource(
-            binding, binding.RequiresToken ? coordinator.DashboardToken : null, () => SampleDashboard(coordinator), DashboardJobLog, LoggerFactory);
+            binding, coordinator.DashboardToken, () => SampleDashboard(coordinator), DashboardJobLog, LoggerFactory);
         return DashboardServer.TryStart(source, Logger);
     }
 
@@ -331,9 +352,12 @@ public abstract class Cluster : IAsyncDisposable
         var coordinator = Coordinator;
         var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, options.AllowedFailures, options.BatchSize);
         SubmitChunk(coordinator, map, list, futures, 0, options.ChunkSize ?? list.Count, checkpoint);
-        if (cancellationToken.CanBeCanceled)
+        foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])
         {
-            cancellationToken.Register(() => Array.ForEach(futures, future => future.Cancel()));
+            if (token.CanBeCanceled)
+            {
+                token.Register(() => Array.ForEach(futures, future => future.Cancel()));
+            }
         }
 
         return new MapResult<TResult>(futures, map.Statistics);

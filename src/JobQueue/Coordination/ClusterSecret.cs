@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Security;
+using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Coordination;
 
@@ -11,6 +13,7 @@ namespace JobQueue.Coordination;
 internal sealed class ClusterSecret : IDisposable
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const int SecretBytes = 32;
 
     private ClusterSecret(string path, ClusterKeys keys)
     {
@@ -22,11 +25,17 @@ internal sealed class ClusterSecret : IDisposable
 
     public ClusterKeys Keys { get; }
 
-    /// <summary>Writes a new random secret and <paramref name="certificateSha256"/> to <paramref name="path"/>, creating its directory readable by its owner only.</summary>
-    public static ClusterSecret Create(string path, byte[] certificateSha256)
+    /// <summary>
+    /// Writes a new random secret and <paramref name="certificateSha256"/> to <paramref name="path"/>, creating its
+    /// directory readable by its owner only, and first removes the secrets there of this host's processes that no
+    /// longer run (<see cref="SecretFiles"/>).
+    /// </summary>
+    public static ClusterSecret Create(string path, byte[] certificateSha256, ILogger logger)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
-        var bytes = RandomNumberGenerator.GetBytes(32);
+        var bytes = RandomNumberGenerator.GetBytes(SecretBytes);
+
+        // CreateNew is O_EXCL: it never opens what is already there, a symbolic link planted at the path included.
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (OperatingSystem.IsWindows())
         {
@@ -42,16 +51,21 @@ internal sealed class ClusterSecret : IDisposable
             options.UnixCreateMode = OwnerOnly;
         }
 
+        SecretFiles.RemoveStale(directory, logger);
         using (var file = new FileStream(path, options))
         {
             file.Write(System.Text.Encoding.ASCII.GetBytes($"{Convert.ToHexString(bytes)}\n{Convert.ToHexString(certificateSha256)}\n"));
         }
 
+        SecretFiles.RecordOwner(path, options);
         return new ClusterSecret(path, new ClusterKeys(bytes, certificateSha256));
     }
 
-    /// <summary>Reads the secret a worker was pointed at.</summary>
-    /// <exception cref="InvalidOperationException">The file is missing, readable by others, or holds no secret.</exception>
+    /// <summary>Reads the secret and the certificate hash a worker was pointed at.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The file is missing, not a regular file of this user, readable or writable by others, or holds no secret; the
+    /// message names the path. (A bad secret file is a setup error, not a coordinator that failed to prove itself.)
+    /// </exception>
     public static ClusterKeys Read(string path)
     {
         if (!File.Exists(path))
@@ -59,21 +73,43 @@ internal sealed class ClusterSecret : IDisposable
             throw new InvalidOperationException($"The secret file {path} does not exist: the cluster writes it when its coordinator starts, in a directory the nodes must see (SharedTempDirectory).");
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & ~(OwnerOnly | UnixFileMode.UserExecute)) != 0)
+        if (!OperatingSystem.IsWindows())
         {
-            throw new InvalidOperationException($"The secret file {path} can be read by other users; it must be mode 0600.");
+            if (UnixFileStatus.IsSupported && UnixFileStatus.OfLink(path) is { } status)
+            {
+                if (status.Kind != UnixFileKind.RegularFile)
+                {
+                    throw new InvalidOperationException($"The secret file {path} is not a regular file (a {status.Kind}); only the file the cluster wrote is trusted.");
+                }
+
+                if (status.Owner != UnixFileStatus.CurrentUser)
+                {
+                    throw new InvalidOperationException($"The secret file {path} belongs to user id {status.Owner}, not to this user ({UnixFileStatus.CurrentUser}); only the file the cluster wrote is trusted.");
+                }
+            }
+
+            if ((File.GetUnixFileMode(path) & ~(OwnerOnly | UnixFileMode.UserExecute)) != 0)
+            {
+                throw new InvalidOperationException($"The secret file {path} can be read or written by other users; it must be mode 0600.");
+            }
+        }
+
+        // Two lines of 64 hexadecimal digits: the secret, then the certificate hash.
+        var lines = File.ReadAllText(path).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines is not [{ Length: SecretBytes * 2 } secret, { Length: SecretBytes * 2 } certificate])
+        {
+            var found = lines.Length == 0 ? "it is empty" : $"it has {lines.Length} lines of {string.Join(", ", lines.Select(line => line.Length))} characters";
+            throw new InvalidOperationException(
+                $"The secret file {path} does not hold a JobQueue secret ({found}): the cluster writes 2 lines of {SecretBytes * 2} hexadecimal digits, the secret and the coordinator's certificate hash.");
         }
 
         try
         {
-            var lines = File.ReadAllLines(path);
-            return lines.Length == 2
-                ? new ClusterKeys(Convert.FromHexString(lines[0]), Convert.FromHexString(lines[1]))
-                : throw new FormatException($"it has {lines.Length} lines instead of 2 (the secret, then the certificate hash)");
+            return new ClusterKeys(Convert.FromHexString(secret), Convert.FromHexString(certificate));
         }
-        catch (FormatException exception)
+        catch (FormatException)
         {
-            throw new InvalidOperationException($"The secret file {path} does not hold a JobQueue secret.", exception);
+            throw new InvalidOperationException($"The secret file {path} does not hold a JobQueue secret: its lines are not hexadecimal digits.");
         }
     }
 
@@ -83,5 +119,5 @@ internal sealed class ClusterSecret : IDisposable
     /// </summary>
     public string Derive(string purpose) => Convert.ToHexStringLower(HMACSHA256.HashData(Keys.Secret, System.Text.Encoding.UTF8.GetBytes(purpose)));
 
-    public void Dispose() => File.Delete(Path);
+    public void Dispose() => SecretFiles.Remove(Path);
 }

@@ -5,7 +5,7 @@ namespace JobQueue.Dashboard;
 /// <summary>The running dashboard of one cluster: a page at <see cref="Link"/> until it is disposed.</summary>
 internal abstract class DashboardServer : IAsyncDisposable
 {
-    /// <summary>The page's URL, with the access token when one is needed.</summary>
+    /// <summary>The page's URL with its access token: for the caller, never for a log.</summary>
     public abstract string Link { get; }
 
     public abstract ValueTask DisposeAsync();
@@ -17,7 +17,8 @@ internal abstract class DashboardServer : IAsyncDisposable
         {
             // Off any caller's synchronization context: the coordinator starts inside a lock, from any thread.
             var server = Task.Run(() => KestrelDashboardFactory.StartAsync(source, CancellationToken.None)).GetAwaiter().GetResult();
-            logger.LogInformation("Dashboard at {Link}", server.Link);
+            // Without the token: logs are read by more people and programs than the caller who asked for the link.
+            logger.LogInformation("Dashboard at {Address} (cluster.DashboardLink has the link with its token)", new Uri(server.Link).GetLeftPart(UriPartial.Path));
             return server;
         }
         catch (Exception exception)
@@ -29,12 +30,12 @@ internal abstract class DashboardServer : IAsyncDisposable
 }
 
 /// <summary>
-/// What a dashboard serves and where: <c>Token</c> is what every request must carry (null on a loopback binding),
+/// What a dashboard serves and where: <c>Token</c> is what every request must carry,
 /// <c>Sample</c> takes a snapshot every <see cref="SampleInterval"/>, <c>JobLog</c> reads a batch job's log (null outside
 /// a batch system).
 /// </summary>
 internal sealed record DashboardSource(
-    DashboardBinding Binding, string? Token, Func<DashboardSnapshot> Sample, Func<string, CancellationToken, Task<JobLog>>? JobLog, ILoggerFactory LoggerFactory)
+    DashboardBinding Binding, string Token, Func<DashboardSnapshot> Sample, Func<string, CancellationToken, Task<JobLog>>? JobLog, ILoggerFactory LoggerFactory)
 {
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }

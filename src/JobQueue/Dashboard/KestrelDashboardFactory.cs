@@ -14,7 +14,7 @@ internal static class KestrelDashboardFactory
     public static async Task<DashboardServer> StartAsync(DashboardSource source, CancellationToken cancellationToken)
     {
         var logger = source.LoggerFactory.CreateLogger<KestrelDashboard>();
-        var requests = new DashboardRequests(new DashboardSampler(source.Sample, source.SampleInterval, logger), source.Token, source.JobLog, logger);
+        var requests = new DashboardRequests(new DashboardSampler(source.Sample, source.SampleInterval, logger), source.Token, source.Binding.IsLoopback, source.JobLog, logger);
         try
         {
             foreach (var port in source.Binding.Ports)
@@ -30,8 +30,7 @@ internal static class KestrelDashboardFactory
                     logger.LogInformation("Dashboard port {Port} was taken; it listens on {Bound}", source.Binding.Port, bound);
                 }
 
-                var token = source.Token is null ? "" : $"?token={source.Token}";
-                return new KestrelDashboard(app, requests, $"http://{source.Binding.LinkHost}:{bound}/{token}");
+                return new KestrelDashboard(app, requests, $"http://{source.Binding.LinkHost}:{bound}/?token={source.Token}");
             }
 
             throw new InvalidOperationException(

@@ -58,7 +58,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         FileCache files;
         try
         {
-            files = FileCache.ForNode(commandLine.LocalDirectory);
+            files = FileCache.ForNode(commandLine.LocalDirectory, logger);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -66,6 +66,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             return WorkerExit.BadSetup;
         }
 
+        using var ownedFiles = files;
         var address = new Uri(commandLine.Scheduler);
         var lastContact = Stopwatch.StartNew();
         using var parentGone = CancellationTokenSource.CreateLinkedTokenSource(stopping);
