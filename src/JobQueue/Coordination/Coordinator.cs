@@ -99,8 +99,9 @@ internal sealed class Coordinator : IAsyncDisposable
         var coordinator = new Coordinator(settings, certificate, secret, logger);
         try
         {
-            coordinator._host = CoordinatorHost.StartAsync(settings, certificate, new WorkerChannelService(coordinator, secret.Keys, coordinator._refusals), coordinator._refusals, logger)
-                .GetAwaiter().GetResult();
+            // Off any caller's synchronization context (a notebook's, a UI's): the cluster starts this inside a lock.
+            var service = new WorkerChannelService(coordinator, secret.Keys, coordinator._refusals);
+            coordinator._host = Task.Run(() => CoordinatorHost.StartAsync(settings, certificate, service, coordinator._refusals, logger)).GetAwaiter().GetResult();
         }
         catch
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using JobQueue.Tests.Coordination;
@@ -47,6 +48,26 @@ public sealed class TransportIntegrityTests
         Assert.True(proxy.Flipped, "the relay flipped a byte");
         Assert.True(proxy.Connections >= 3, $"{proxy.Connections} connections: the damaged one was dropped and its worker dialled again");
         Assert.Equal(Enumerable.Range(0, 2_000).Select(x => x * 7), results);
+    }
+
+    [Fact]
+    public async Task OpenSSL_sees_TLS_1_3_and_ALPN_h2_on_the_coordinators_port()
+    {
+        await using var cluster = new LocalCluster(new LocalOptions { Workers = 1, Name = "inspected", DashboardAddress = null });
+        await cluster.StartAsync();
+        var port = new Uri(cluster.Address!).Port;
+
+        var startInfo = new ProcessStartInfo("openssl", ["s_client", "-connect", $"127.0.0.1:{port}", "-alpn", "h2"])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var openssl = Process.Start(startInfo)!;
+        openssl.StandardInput.Close();
+        var output = string.Join('\n', await Task.WhenAll(openssl.StandardOutput.ReadToEndAsync(), openssl.StandardError.ReadToEndAsync()));
+        await openssl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Contains("New, TLSv1.3, Cipher is", output);
+        Assert.Contains("ALPN protocol: h2", output);
     }
 
     private static int FreePort()
