@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using static JobQueue.Tests.BatchSystems.TestClusterFactory;
 
 namespace JobQueue.Tests.BatchSystems;
@@ -17,31 +18,79 @@ public sealed class SshTests
             await keygen.WaitForExitAsync();
         }
 
-        await using var cluster = Create(system, options => options with { Ssh = Ssh() with { IdentityFile = key } });
+        await using var cluster = Create(system, options => options with { Ssh = options.Ssh! with { IdentityFile = key } });
 
         var error = await Assert.ThrowsAsync<BatchCommandException>(() => cluster.ScaleAsync(1));
 
         Assert.StartsWith($"ssh to {LocalBatchSystems.Fact("SSH_USER")}@{LocalBatchSystems.Fact("SSH_HOST")}:{LocalBatchSystems.Fact("SSH_PORT")} failed: the login was refused", error.Message);
         Assert.Contains("Permission denied", error.StandardError);
-        Assert.Equal(255, error.ExitCode);
+        Assert.Equal(system == TestBatchSystem.SlurmOverOpenSsh ? 255 : null, error.ExitCode);
         Assert.Empty(cluster.Jobs);
         directory.Delete(recursive: true);
     }
 
     [Theory, OnSlurmOverSsh]
-    public async Task An_unknown_host_key_is_refused_with_strict_checking_and_says_so(TestBatchSystem system)
+    public async Task An_unknown_host_key_is_refused_with_a_message_saying_how_to_accept_it(TestBatchSystem system)
     {
         var knownHosts = Path.GetTempFileName();
-        await using var cluster = Create(system, options => options with
+        var ssh = Ssh(system == TestBatchSystem.SlurmOverOpenSsh ? SshClientKind.OpenSsh : SshClientKind.SshNet) with { KnownHostsFile = knownHosts };
+        await using (var cluster = Create(system, options => options with { Ssh = ssh }))
         {
-            Ssh = Ssh() with { ExtraArgs = ["-o", $"UserKnownHostsFile={knownHosts}", "-o", "StrictHostKeyChecking=yes"] },
-        });
+            var error = await Assert.ThrowsAsync<BatchCommandException>(() => cluster.ScaleAsync(1));
+
+            Assert.Equal(0, new FileInfo(knownHosts).Length);
+            if (system == TestBatchSystem.SlurmOverOpenSsh)
+            {
+                Assert.Contains("failed: the host key of 127.0.0.1 is unknown or has changed", error.Message);
+                Assert.Contains("Host key verification failed", error.StandardError);
+            }
+            else
+            {
+                var port = LocalBatchSystems.Fact("SSH_PORT");
+                Assert.Matches($@"failed: the host key of \[127\.0\.0\.1\]:{port} \(\S+ SHA256:\S+\) is unknown: it is not in {Regex.Escape(knownHosts)}, and it is never accepted silently\. ", error.Message);
+                Assert.Empty(cluster.Jobs);
+
+                // Following the message's advice makes the key known.
+                var advice = Regex.Match(error.Message, @"accept it with: ssh-keyscan (.+) >> ").Groups[1].Value;
+                File.WriteAllText(knownHosts, await RunAsync("ssh-keyscan", [], advice.Split(' ')));
+            }
+        }
+
+        if (system == TestBatchSystem.SlurmOverSsh)
+        {
+            await using var accepted = Create(system, options => options with { Ssh = ssh });
+            await accepted.ScaleAsync(1);
+            Assert.Single(accepted.Jobs);
+        }
+
+        File.Delete(knownHosts);
+    }
+
+    [Theory, OnSlurmOverSsh]
+    public async Task A_changed_host_key_is_refused_and_named_as_changed(TestBatchSystem system)
+    {
+        var knownHosts = Path.GetTempFileName();
+        var port = LocalBatchSystems.Fact("SSH_PORT");
+        // Another machine's keys under this host's name: what a man in the middle would present.
+        var other = Directory.CreateTempSubdirectory("jobqueue-hostkey-");
+        var lines = new List<string>();
+        foreach (var type in new[] { "ed25519", "ecdsa", "rsa" })
+        {
+            var key = Path.Combine(other.FullName, type);
+            await RunAsync("ssh-keygen", [], "-q", "-t", type, "-N", "", "-f", key);
+            lines.Add($"[127.0.0.1]:{port} {File.ReadAllText(key + ".pub").Trim()}");
+        }
+
+        File.WriteAllLines(knownHosts, lines);
+        var ssh = Ssh(system == TestBatchSystem.SlurmOverOpenSsh ? SshClientKind.OpenSsh : SshClientKind.SshNet) with { KnownHostsFile = knownHosts };
+        await using var cluster = Create(system, options => options with { Ssh = ssh });
 
         var error = await Assert.ThrowsAsync<BatchCommandException>(() => cluster.ScaleAsync(1));
 
-        Assert.Contains("failed: the host key of 127.0.0.1 is unknown or has changed", error.Message);
-        Assert.Contains("Host key verification failed", error.StandardError);
-        Assert.Equal(0, new FileInfo(knownHosts).Length);
+        Assert.Contains(system == TestBatchSystem.SlurmOverOpenSsh ? "is unknown or has changed" : $"the host key of [127.0.0.1]:{port} has CHANGED", error.Message);
+        Assert.Empty(cluster.Jobs);
+        Assert.Equal(lines, File.ReadAllLines(knownHosts));
+        other.Delete(recursive: true);
         File.Delete(knownHosts);
     }
 
@@ -66,9 +115,9 @@ public sealed class SshTests
     }
 
     [Theory, OnSlurmOverSsh]
-    public async Task One_login_serves_every_command_files_travel_on_standard_input_and_the_WorkerHost_is_deployed_once(TestBatchSystem system)
+    public async Task One_login_serves_every_command_files_travel_on_standard_input_or_SFTP_and_the_WorkerHost_is_deployed_once(TestBatchSystem system)
     {
-        // The ssh client's own debug log names each remote command it sends, and each login.
+        var openSsh = system == TestBatchSystem.SlurmOverOpenSsh;
         var logs = Directory.CreateTempSubdirectory("jobqueue-ssh-log-");
         var remoteDeployments = $"/home/{LocalBatchSystems.Fact("SSH_USER")}/.jobqueue/workerhost";
         if (Directory.Exists(remoteDeployments))
@@ -76,10 +125,18 @@ public sealed class SshTests
             Directory.Delete(remoteDeployments, recursive: true);
         }
 
-        async Task<(string Log, string Secret)> RunClusterAsync(string name)
+        // What each client did: OpenSSH's own debug log names each login and remote command; SSH.NET's runner logs
+        // each command and copy, and the sshd's log names each login it accepted.
+        async Task<(int Logins, IReadOnlyList<string> Commands, bool Deployed, string Log, string Secret)> RunClusterAsync(string name)
         {
             var log = Path.Combine(logs.FullName, name);
-            await using var cluster = Create(system, options => options with { Ssh = options.Ssh! with { ExtraArgs = [.. options.Ssh.ExtraArgs!, "-v", "-E", log] } });
+            var collected = new CollectingLoggerFactory();
+            var sshdLogStart = new FileInfo(SshdLog).Length;
+            await using var cluster = Create(system, options => options with
+            {
+                Ssh = openSsh ? options.Ssh! with { ExtraArgs = ["-v", "-E", log] } : options.Ssh,
+                LoggerFactory = collected,
+            });
             await cluster.ScaleAsync(1);
             await cluster.WaitForWorkersAsync(1, Deadline);
             Assert.Equal(11, await cluster.Submit(() => 10 + 1));
@@ -87,28 +144,46 @@ public sealed class SshTests
             var secret = File.ReadAllText(cluster.Definition.SecretFile).Trim();
             await cluster.ScaleAsync(0);
             await AssertBatchSystemListsNoneAsync(system, cluster.Jobs.Select(job => job.Id).ToArray());
-            return (File.ReadAllText(log), secret);
+            if (openSsh)
+            {
+                var text = File.ReadAllText(log);
+                return (Lines(text, "Authenticated to ").Count, Lines(text, "Sending command: "), Lines(text, "Sending command: ").Any(command => command.Contains("tar -xf")), text, secret);
+            }
+
+            var messages = collected.Messages;
+            var logins = NewSshdLines(sshdLogStart).Count(line => line.Contains($"Accepted publickey for {LocalBatchSystems.Fact("SSH_USER")} ", StringComparison.Ordinal));
+            var commands = messages.Where(message => message.StartsWith("SSH command on ", StringComparison.Ordinal)).ToList();
+            return (logins, commands, messages.Any(message => message.StartsWith("Copying the WorkerHost to ", StringComparison.Ordinal)), string.Join('\n', messages), secret);
         }
 
-        var (first, firstSecret) = await RunClusterAsync("first");
-        var (second, _) = await RunClusterAsync("second");
+        var first = await RunClusterAsync("first");
+        var second = await RunClusterAsync("second");
 
-        foreach (var log in new[] { first, second })
+        foreach (var run in new[] { first, second })
         {
-            Assert.Single(Lines(log, "Authenticated to "));
-            var commands = Lines(log, "Sending command: ");
-            Assert.Contains(commands, command => command.Contains("sbatch"));
-            Assert.Contains(commands, command => command.Contains("squeue"));
-            Assert.Contains(commands, command => command.Contains("tail -c"));
-            Assert.All(commands, command => Assert.DoesNotContain("--scheduler", command));
+            // OpenSSH: one master connection. SSH.NET: one connection for commands and one for SFTP, each logged in once.
+            Assert.Equal(openSsh ? 1 : 2, run.Logins);
+            Assert.Contains(run.Commands, command => command.Contains("sbatch"));
+            Assert.Contains(run.Commands, command => command.Contains("squeue"));
+            Assert.All(run.Commands, command => Assert.DoesNotContain("--scheduler", command));
+            Assert.All(run.Commands, command => Assert.DoesNotContain(run.Secret, command));
         }
 
-        Assert.DoesNotContain(firstSecret, first);
-        Assert.Single(Lines(first, "Sending command: "), command => command.Contains("tar -xf"));
-        Assert.DoesNotContain(Lines(second, "Sending command: "), command => command.Contains("tar -xf"));
+        Assert.DoesNotContain(first.Secret, first.Log);
+        Assert.True(first.Deployed);
+        Assert.False(second.Deployed);
         logs.Delete(recursive: true);
-
-        static IReadOnlyList<string> Lines(string log, string marker) =>
-            log.Split('\n').Where(line => line.Contains(marker, StringComparison.Ordinal)).ToList();
     }
+
+    private const string SshdLog = "/var/log/jobqueue-sshd.log";
+
+    private static IEnumerable<string> NewSshdLines(long from)
+    {
+        using var stream = new FileStream(SshdLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(from, SeekOrigin.Begin);
+        return new StreamReader(stream).ReadToEnd().Split('\n');
+    }
+
+    private static IReadOnlyList<string> Lines(string log, string marker) =>
+        log.Split('\n').Where(line => line.Contains(marker, StringComparison.Ordinal)).ToList();
 }
