@@ -94,6 +94,44 @@ public sealed class SshTests
         File.Delete(knownHosts);
     }
 
+    [Theory, OnSlurmOverSshNet]
+    public async Task A_keyboard_interactive_question_after_the_key_is_answered_through_the_prompt_callback(TestBatchSystem system)
+    {
+        // The sshd on SSH_KBD_PORT wants the key and then asks PAM's password question, as an MFA node asks for a code.
+        var answer = File.ReadAllText(LocalBatchSystems.Fact("SSH_KBD_PASSWORD_FILE")).Trim();
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<SshPrompt>();
+        SshOptions Asking(SshOptions ssh, string reply) => ssh with
+        {
+            Port = int.Parse(LocalBatchSystems.Fact("SSH_KBD_PORT")),
+            KeyboardInteractive = prompt =>
+            {
+                asked.Enqueue(prompt);
+                return reply;
+            },
+        };
+
+        await using (var cluster = Create(system, options => options with { Ssh = Asking(options.Ssh!, answer) }))
+        {
+            await cluster.ScaleAsync(1);
+
+            Assert.Single(cluster.Jobs);
+        }
+
+        // One question for the commands' login and one for SFTP's.
+        Assert.Equal(2, asked.Count);
+        Assert.All(asked, prompt =>
+        {
+            Assert.Contains("assword", prompt.Request);
+            Assert.False(prompt.Echo);
+            Assert.Equal($"{LocalBatchSystems.Fact("SSH_USER")}@{LocalBatchSystems.Fact("SSH_HOST")}:{LocalBatchSystems.Fact("SSH_KBD_PORT")}", prompt.Host);
+        });
+
+        await using var refused = Create(system, options => options with { Ssh = Asking(options.Ssh!, "not the answer") });
+        var error = await Assert.ThrowsAsync<BatchCommandException>(() => refused.ScaleAsync(1));
+        Assert.Contains("failed: the login was refused", error.Message);
+        Assert.Empty(refused.Jobs);
+    }
+
     [Theory, OnSlurmOverSsh]
     public async Task The_secret_file_is_written_private_on_the_remote_side_and_removed_with_the_cluster(TestBatchSystem system)
     {

@@ -50,6 +50,9 @@ public sealed class OnPbsAttribute() : OnBatchSystemAttribute(TestBatchSystem.Pb
 /// <summary>Two rows: SSH.NET and the system's OpenSSH client, against the same loopback sshd.</summary>
 public sealed class OnSlurmOverSshAttribute() : OnBatchSystemAttribute(TestBatchSystem.SlurmOverSsh, TestBatchSystem.SlurmOverOpenSsh);
 
+/// <summary>SSH.NET only: for what the system's ssh cannot do in batch mode (answer questions).</summary>
+public sealed class OnSlurmOverSshNetAttribute() : OnBatchSystemAttribute(TestBatchSystem.SlurmOverSsh);
+
 /// <summary>Clusters on the local batch systems, each with its own job name, and the batch systems' own view of their jobs.</summary>
 internal static partial class TestClusterFactory
 {
