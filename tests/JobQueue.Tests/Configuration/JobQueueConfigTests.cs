@@ -217,6 +217,27 @@ public sealed class JobQueueConfigTests : IDisposable
         }
     }
 
+    [Fact]
+    public void The_process_environment_is_read_through_the_environment_variables_provider()
+    {
+        // A section of its own: other tests reading the environment meanwhile never use it.
+        var section = $"ENVTEST_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__QUEUE", "from-process");
+        Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__JOB_EXTRA_DIRECTIVES", "[--exclusive]");
+        try
+        {
+            var script = TestClusters.Slurm(new SlurmOptions { ConfigName = section.ToLowerInvariant().Replace('_', '-'), Cores = 1, Memory = "1GB" }, JobQueueConfig.FromEnvironment()).JobScript();
+
+            Assert.Contains("#SBATCH -p from-process\n", script);
+            Assert.Contains("#SBATCH --exclusive\n", script);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__QUEUE", null);
+            Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__JOB_EXTRA_DIRECTIVES", null);
+        }
+    }
+
     private JobQueueConfig Load(string yaml, Dictionary<string, string>? environment = null)
     {
         var path = Path.Combine(_directory, "jobqueue.yaml");

@@ -86,7 +86,7 @@ internal sealed class SshNetLogin : IDisposable
             {
                 foreach (var prompt in asked.Prompts)
                 {
-                    prompt.Response = answer(new SshPrompt(Where, asked.Username ?? "", asked.Instruction ?? "", prompt.Request, prompt.IsEchoed));
+                    prompt.Response = answer(new SshPrompt(Where, asked.Instruction ?? "", prompt.Request, prompt.IsEchoed));
                 }
             };
             methods.Add(questions);
