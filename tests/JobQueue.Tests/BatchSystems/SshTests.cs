@@ -132,6 +132,42 @@ public sealed class SshTests
         Assert.Empty(refused.Jobs);
     }
 
+    [Theory, OnSlurmOverSshNet]
+    public async Task An_encrypted_key_asks_for_its_passphrase_once_and_without_the_callback_says_how_to_give_it(TestBatchSystem system)
+    {
+        // The test user's authorized key, encrypted with a passphrase by ssh-keygen.
+        var directory = Directory.CreateTempSubdirectory("jobqueue-key-");
+        var key = Path.Combine(directory.FullName, "id_ed25519");
+        File.Copy(LocalBatchSystems.Fact("SSH_IDENTITY_FILE"), key);
+        await RunAsync("ssh-keygen", [], "-q", "-p", "-P", "", "-N", "correct horse", "-f", key);
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        await using (var cluster = Create(system, options => options with
+        {
+            Ssh = options.Ssh! with
+            {
+                IdentityFile = key,
+                IdentityPassphrase = path =>
+                {
+                    asked.Enqueue(path);
+                    return "correct horse";
+                },
+            },
+        }))
+        {
+            await cluster.ScaleAsync(1);
+
+            Assert.Single(cluster.Jobs);
+        }
+
+        Assert.Equal([key], asked);
+
+        await using var without = Create(system, options => options with { Ssh = options.Ssh! with { IdentityFile = key } });
+        var error = await Assert.ThrowsAsync<BatchCommandException>(() => without.ScaleAsync(1));
+        Assert.Contains($"failed: the key {key} is encrypted; set SshOptions.IdentityPassphrase to give its passphrase.", error.Message);
+        directory.Delete(recursive: true);
+    }
+
     [Theory, OnSlurmOverSsh]
     public async Task The_secret_file_is_written_private_on_the_remote_side_and_removed_with_the_cluster(TestBatchSystem system)
     {
