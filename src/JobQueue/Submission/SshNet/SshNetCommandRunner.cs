@@ -197,6 +197,7 @@ internal sealed class SshNetCommandRunner : IRemoteRunner
 
             current()?.Dispose();
             var client = await _login.ConnectAsync(create, cancellationToken).ConfigureAwait(false);
+            _logger.LogDebug("SSH.NET logged in to {Where} for {Purpose}", Where, client is SftpClient ? "SFTP" : "commands");
             keep(client);
             return client;
         }
