@@ -29,7 +29,7 @@ internal sealed partial class SshCommandRunner : IRemoteRunner
         _commandDirectory = commandDirectory;
         if (OperatingSystem.IsWindows())
         {
-            throw new PlatformNotSupportedException("Submitting over SSH needs OpenSSH connection sharing (ControlMaster), which Windows' ssh lacks; run from Linux or macOS, or on the login node itself.");
+            throw new PlatformNotSupportedException("SshOptions.Client = SshClientKind.OpenSsh needs OpenSSH connection sharing (ControlMaster), which Windows' ssh lacks; use the default SshClientKind.SshNet, run from Linux or macOS, or run on the login node itself.");
         }
 
         _controlDirectory = Path.Combine(Path.GetTempPath(), $"jobqueue-ssh-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
