@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs and starts what the tests need (local Slurm with munge, Grid Engine,
-# Slurm's PBS-style commands, sshd and PostgreSQL on 127.0.0.1, Chromium for the dashboard), runs every test, and ends
-# with "N passed, N failed, N skipped".
+# Slurm's PBS-style commands, sshd and PostgreSQL on 127.0.0.1, Chromium for the dashboard, Jupyter for the
+# kernel), runs every test, and ends with "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

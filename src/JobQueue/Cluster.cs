@@ -10,6 +10,7 @@ using JobQueue.Execution;
 using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 using JobQueue.JobScripts;
+using JobQueue.Scripting;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -56,6 +57,18 @@ public abstract class Cluster : IAsyncDisposable
     /// JobQueue.Dashboard assembly is absent (the log says why).
     /// </summary>
     public string? DashboardLink => Volatile.Read(ref _dashboard)?.Link;
+
+    /// <summary>True once <see cref="DisposeAsync"/> has begun: the cluster runs nothing any more.</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_startLock)
+            {
+                return _disposed;
+            }
+        }
+    }
 
     /// <summary>The connected workers.</summary>
     public IReadOnlyList<WorkerInfo> Workers => _coordinator?.Workers ?? [];
@@ -149,6 +162,8 @@ public abstract class Cluster : IAsyncDisposable
     /// <exception cref="AggregateException">With <see cref="GatherErrors.CollectAll"/>: every failure, once all tasks ended.</exception>
     public async Task<TResult[]> Gather<TResult>(IEnumerable<Future<TResult>> futures, GatherErrors errors = GatherErrors.Raise, CancellationToken cancellationToken = default)
     {
+        using var interruptible = CellScope.Link(cancellationToken);
+        cancellationToken = interruptible.Token;
         var tasks = futures.Select(future => future.AsTask()).ToArray();
         if (errors == GatherErrors.CollectAll)
         {
@@ -173,6 +188,8 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>The futures as they finish, first finished first.</summary>
     public async IAsyncEnumerable<Future<TResult>> AsCompleted<TResult>(IEnumerable<Future<TResult>> futures, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        using var interruptible = CellScope.Link(cancellationToken);
+        cancellationToken = interruptible.Token;
         var finished = Channel.CreateUnbounded<Future<TResult>>();
         var count = 0;
         foreach (var future in futures)
@@ -207,6 +224,8 @@ public abstract class Cluster : IAsyncDisposable
     /// <exception cref="BatchCommandException">On a batch system: a submission of <c>Scale</c> was refused.</exception>
     public async Task WaitForWorkersAsync(int count, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        using var interruptible = CellScope.Link(cancellationToken);
+        cancellationToken = interruptible.Token;
         var coordinator = Coordinator;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } limit)
@@ -328,9 +347,12 @@ public abstract class Cluster : IAsyncDisposable
         var coordinator = Coordinator;
         var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, options.AllowedFailures, options.BatchSize);
         SubmitChunk(coordinator, map, list, futures, 0, options.ChunkSize ?? list.Count, checkpoint);
-        if (cancellationToken.CanBeCanceled)
+        foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])
         {
-            cancellationToken.Register(() => Array.ForEach(futures, future => future.Cancel()));
+            if (token.CanBeCanceled)
+            {
+                token.Register(() => Array.ForEach(futures, future => future.Cancel()));
+            }
         }
 
         return new MapResult<TResult>(futures, map.Statistics);

@@ -27,6 +27,12 @@ public sealed class MapResult<T> : IReadOnlyList<Future<T>>
     public IEnumerator<Future<T>> GetEnumerator() => ((IEnumerable<Future<T>>)_futures).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => _futures.GetEnumerator();
+
+    /// <summary>How many of the tasks are done, running, queued and failed, now.</summary>
+    public MapCounts Counts => MapCounts.Of(_futures);
+
+    /// <summary>The counts, e.g. <c>MapResult&lt;Int32&gt;: 10 tasks: 7 done, 1 running, 2 queued, 0 failed</c> (not the futures one by one).</summary>
+    public override string ToString() => $"MapResult<{typeof(T).Name}>: {Counts}";
 }
 
 /// <summary>Settings of one <c>Map</c> or <c>Submit</c>.</summary>

@@ -1,3 +1,4 @@
+using JobQueue.Scripting;
 using Spectre.Console;
 
 namespace JobQueue;
@@ -10,11 +11,19 @@ public static class ProgressDisplay
     /// <summary>
     /// Follows <paramref name="futures"/> until all have ended: a live bar when the console is a terminal and no
     /// <paramref name="output"/> is given; otherwise a plain line (e.g. <c>312 of 1,000 tasks done, 2 failed (31 %)</c>)
-    /// every <paramref name="interval"/> and when all have ended, which suits notebooks and log files.
+    /// every <paramref name="interval"/> and when all have ended, which suits log files. In the JobQueue notebook
+    /// kernel, a live bar in the cell's output.
     /// </summary>
     public static async Task ShowAsync(IEnumerable<Future> futures, TextWriter? output = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
         var tasks = futures.ToArray();
+        if (output is null && CellScope.Current?.ShowProgress is { } show)
+        {
+            // A notebook kernel draws its own live bar in the cell's output.
+            await show(tasks, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (output is null && !Console.IsOutputRedirected)
         {
             await ShowBarAsync(AnsiConsole.Console, tasks, cancellationToken).ConfigureAwait(false);

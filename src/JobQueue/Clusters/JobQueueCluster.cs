@@ -4,6 +4,7 @@ using JobQueue.Coordination;
 using JobQueue.Dashboard;
 using JobQueue.Jobs;
 using JobQueue.Scaling;
+using JobQueue.Scripting;
 using JobQueue.JobScripts;
 using JobQueue.Submission;
 using JobQueue.Submission.SshNet;
@@ -88,6 +89,18 @@ public abstract class JobQueueCluster : Cluster
     /// <summary>The resolved settings; over SSH, re-resolved with the remote home directory once the cluster starts submitting.</summary>
     internal JobDefinition Definition { get; private set; }
 
+    /// <summary>True while <see cref="Adapt(AdaptOptions)"/> sets the number of jobs (until a <c>Scale</c> or the cluster's end).</summary>
+    public bool IsAdapting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _adaptive is not null;
+            }
+        }
+    }
+
     /// <summary>Every job this cluster submitted, oldest first, with its state and connected workers.</summary>
     public IReadOnlyList<JobInfo> Jobs => _jobs.Snapshot(WorkersByJob());
 
@@ -133,7 +146,8 @@ public abstract class JobQueueCluster : Cluster
     {
         StopAdapting();
         SetTarget(workers, jobs, cores, memory);
-        await ReconcileAsync(throwRefusals: true, cancellationToken).ConfigureAwait(false);
+        using var interruptible = CellScope.Link(cancellationToken);
+        await ReconcileAsync(throwRefusals: true, interruptible.Token).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -55,13 +55,53 @@ public sealed class ScriptCellTests : IAsyncLifetime
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => RunAsync("cluster.Map((int x) => x + 1, new[] { 1 })"));
 
-        Assert.Contains("use it from the next", error.Message);
+        Assert.Contains("was not registered", error.Message);
     }
 
-    private async Task<object?> RunAsync(string cell)
+    [Fact]
+    public async Task A_lambda_from_an_earlier_cell_that_was_never_registered_is_refused_saying_so()
+    {
+        _state = await _state.ContinueWithAsync("Func<int, int> twice = x => 2 * x;", Options);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => RunAsync("cluster.Map(twice, new[] { 1 })", register: false));
+
+        Assert.Contains("defined in a script cell whose code was not registered", error.Message);
+        Assert.DoesNotContain("still running", error.Message);
+    }
+
+    [Fact]
+    public async Task Cells_without_code_register_without_error()
+    {
+        await RunAsync($"#r \"{typeof(Cluster).Assembly.Location}\"");
+        await RunAsync("");
+
+        await RunAsync("Func<int, int> inc = x => x + 1;");
+        var results = await RunAsync("await cluster.Gather(cluster.Map(inc, new[] { 1, 2 }))");
+
+        Assert.Equal([2, 3], (int[])results!);
+    }
+
+    [Fact]
+    public async Task A_lambda_and_a_record_run_on_the_workers_from_their_own_cell_when_the_compiled_cell_is_registered_before_it_runs()
+    {
+        var script = _state.Script.ContinueWith(
+            "var k = 7; record Box(int V); await cluster.Gather(cluster.Map((int x) => new Box(x * k), Enumerable.Range(0, 3)))", Options);
+        Assert.Empty(script.Compile());
+
+        ScriptSubmissions.Register(script);
+        _state = await script.RunFromAsync(_state);
+
+        Assert.Equal(["Box { V = 0 }", "Box { V = 7 }", "Box { V = 14 }"], ((Array)_state.ReturnValue!).Cast<object>().Select(box => box.ToString()));
+    }
+
+    private async Task<object?> RunAsync(string cell, bool register = true)
     {
         _state = _state is null ? await CSharpScript.RunAsync(cell, Options) : await _state.ContinueWithAsync(cell, Options);
-        ScriptSubmissions.Register(_state);
+        if (register)
+        {
+            ScriptSubmissions.Register(_state);
+        }
+
         return _state.ReturnValue;
     }
 }

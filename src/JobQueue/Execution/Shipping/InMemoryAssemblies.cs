@@ -23,7 +23,9 @@ internal static class InMemoryAssemblies
     /// <summary>Why an assembly without a file cannot travel, and what to do.</summary>
     public static string WhyNotShippable(Assembly assembly) =>
         assembly.GetName().Name?.StartsWith(ScriptCellPrefix, StringComparison.Ordinal) == true
-            ? "The function was defined in the script cell that is still running; workers get a cell's code once the cell has finished "
-              + "and the host has called ScriptSubmissions.Register with its state. Define the function in one cell and use it from the next."
+            ? "The function was defined in a script cell whose code was not registered: workers get a cell's code once the host has "
+              + "called ScriptSubmissions.Register with that cell's state (after it ran) or compiled script (before it runs). In a host that "
+              + "registers each cell after it has run, use the function from a later cell; a host that registers no cells at all needs "
+              + "ScriptSubmissions.Register(state) after each one (see the README's .NET Interactive recipe)."
             : $"{assembly.GetName().Name} exists only in memory (dynamic, Reflection.Emit or loaded from bytes), so workers cannot load it; put the function in a compiled assembly.";
 }
