@@ -19,7 +19,12 @@ internal static class DashboardCost
         var (n, rounds) = quick ? (200_000, 3) : (1_000_000, 9);
         await using var off = await StartedAsync(null);
         await using var open = await StartedAsync("127.0.0.1:0");
-        using var http = new HttpClient { BaseAddress = new Uri(open.DashboardLink ?? throw new InvalidOperationException("the dashboard did not start")), Timeout = Timeout.InfiniteTimeSpan };
+        var link = new Uri(open.DashboardLink ?? throw new InvalidOperationException("the dashboard did not start"));
+        using var http = new HttpClient
+        {
+            BaseAddress = new Uri(link.GetLeftPart(UriPartial.Path)), Timeout = Timeout.InfiniteTimeSpan,
+            DefaultRequestHeaders = { Authorization = new("Bearer", link.Query["?token=".Length..]) },
+        };
 
         // A first Map of this size also pays for tiered JIT and for growing the heap; the rounds compare steady states.
         await MapAsync(off, n);

@@ -9,8 +9,10 @@ namespace JobQueue.Dashboard;
 /// <summary>
 /// Every request of the dashboard: the page and its assets, <c>/api/status</c> (JSON), <c>/events</c> (the same JSON
 /// as server-sent events, once per sample) and <c>/api/jobs/{id}/log</c>. Read-only: anything but GET is refused.
+/// Every request but the page's assets needs the token; on a loopback binding the Host header must name the loopback.
 /// </summary>
-internal sealed class DashboardRequests(DashboardSampler sampler, string? token, Func<string, CancellationToken, Task<JobLog>>? jobLog, ILogger logger) : IAsyncDisposable
+internal sealed class DashboardRequests(
+    DashboardSampler sampler, string token, bool loopbackOnly, Func<string, CancellationToken, Task<JobLog>>? jobLog, ILogger logger) : IAsyncDisposable
 {
     private const string AssetPrefix = "/assets/";
     private const string JobPrefix = "/api/jobs/";
@@ -19,7 +21,9 @@ internal sealed class DashboardRequests(DashboardSampler sampler, string? token,
     private static readonly byte[] EventStart = "data: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
 
-    private readonly byte[]? _token = token is null ? null : Encoding.ASCII.GetBytes(token);
+    private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
+
+    private readonly byte[] _token = Encoding.ASCII.GetBytes(token);
     private readonly CancellationTokenSource _stopping = new();
 
     public async Task HandleAsync(HttpContext context)
@@ -38,6 +42,13 @@ internal sealed class DashboardRequests(DashboardSampler sampler, string? token,
             return;
         }
 
+        if (loopbackOnly && !LoopbackHosts.Contains(request.Host.Host, StringComparer.OrdinalIgnoreCase))
+        {
+            response.StatusCode = StatusCodes.Status400BadRequest;
+            await response.WriteAsync("This dashboard listens on the loopback and answers only requests for localhost, 127.0.0.1 or [::1].\n", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
         var path = request.Path.Value ?? "/";
 
         // The page's script and style hold no cluster data, and a script or style tag cannot send a token.
@@ -49,7 +60,7 @@ internal sealed class DashboardRequests(DashboardSampler sampler, string? token,
 
         if (!Authorized(request))
         {
-            response.StatusCode = StatusCodes.Status403Forbidden;
+            response.StatusCode = StatusCodes.Status401Unauthorized;
             await response.WriteAsync("This dashboard needs its token: open the link that cluster.DashboardLink gives (it ends in ?token=...).\n", context.RequestAborted).ConfigureAwait(false);
             return;
         }
@@ -85,11 +96,6 @@ internal sealed class DashboardRequests(DashboardSampler sampler, string? token,
 
     private bool Authorized(HttpRequest request)
     {
-        if (_token is null)
-        {
-            return true;
-        }
-
         var given = request.Query["token"].FirstOrDefault();
         var header = request.Headers.Authorization.FirstOrDefault();
         if (given is null && header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal))

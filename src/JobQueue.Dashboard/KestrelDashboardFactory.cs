@@ -12,7 +12,7 @@ internal sealed class KestrelDashboardFactory : DashboardFactory
     public override async Task<DashboardServer> StartAsync(DashboardSource source, CancellationToken cancellationToken)
     {
         var logger = source.LoggerFactory.CreateLogger<KestrelDashboard>();
-        var requests = new DashboardRequests(new DashboardSampler(source.Sample, source.SampleInterval, logger), source.Token, source.JobLog, logger);
+        var requests = new DashboardRequests(new DashboardSampler(source.Sample, source.SampleInterval, logger), source.Token, source.Binding.IsLoopback, source.JobLog, logger);
         try
         {
             var failures = new List<string>();
@@ -35,8 +35,7 @@ internal sealed class KestrelDashboardFactory : DashboardFactory
                     logger.LogInformation("Dashboard port {Port} was taken; it listens on {Bound}", source.Binding.Port, BoundPort(app));
                 }
 
-                var token = source.Token is null ? "" : $"?token={source.Token}";
-                return new KestrelDashboard(app, requests, $"http://{source.Binding.LinkHost}:{BoundPort(app)}/{token}");
+                return new KestrelDashboard(app, requests, $"http://{source.Binding.LinkHost}:{BoundPort(app)}/?token={source.Token}");
             }
 
             throw new InvalidOperationException(

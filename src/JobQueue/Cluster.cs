@@ -11,6 +11,7 @@ using JobQueue.Execution.Serialization;
 using JobQueue.Execution.Shipping;
 using JobQueue.JobScripts;
 using JobQueue.Scripting;
+using JobQueue.Security;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -33,6 +34,7 @@ public abstract class Cluster : IAsyncDisposable
 
     private protected Cluster(string name, ClusterOptions options, string optionsType, string defaultListenAddress, string secretPath)
     {
+        ControlCharacters.Refuse(options, optionsType);
         Name = name;
         _logging = new OwnedLoggerFactory(options.LoggerFactory);
         Logger = _logging.Factory.CreateLogger(GetType().Name);
@@ -52,7 +54,7 @@ public abstract class Cluster : IAsyncDisposable
     public string? Address => _coordinator?.Address;
 
     /// <summary>
-    /// The dashboard's URL (with its token when it listens beyond the loopback), e.g. <c>http://127.0.0.1:8787/</c>; null
+    /// The dashboard's URL with its token, e.g. <c>http://127.0.0.1:8787/?token=3f…</c> (print it where you choose: the log never shows the token); null
     /// until the coordinator has started, when <see cref="ClusterOptions.DashboardAddress"/> is null, or when the
     /// JobQueue.Dashboard assembly is absent (the log says why).
     /// </summary>
@@ -306,7 +308,7 @@ public abstract class Cluster : IAsyncDisposable
         }
 
         var source = new DashboardSource(
-            binding, binding.RequiresToken ? coordinator.DashboardToken : null, () => SampleDashboard(coordinator), DashboardJobLog, LoggerFactory);
+            binding, coordinator.DashboardToken, () => SampleDashboard(coordinator), DashboardJobLog, LoggerFactory);
         return DashboardLoader.TryStart(source, Logger, DashboardLoader.Directory);
     }
 

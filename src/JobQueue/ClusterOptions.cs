@@ -36,9 +36,9 @@ public abstract record ClusterOptions
 
     /// <summary>
     /// Where the dashboard (a live web page of jobs, workers and tasks) listens, e.g. <c>"127.0.0.1:8787"</c>; when the
-    /// port is taken the next free one is used, and port 0 takes any. An address other than the loopback makes the page
-    /// ask for a token derived from the cluster secret, which <see cref="Cluster.DashboardLink"/> includes. Null turns
-    /// the dashboard off. It needs the JobQueue.Dashboard assembly beside JobQueue.dll.
+    /// port is taken the next free one is used, and port 0 takes any. Every request needs a token derived from the
+    /// cluster secret, which <see cref="Cluster.DashboardLink"/> includes; bound to the loopback, the dashboard also
+    /// answers only requests for localhost, 127.0.0.1 or [::1]. Null turns the dashboard off. It needs the JobQueue.Dashboard assembly beside JobQueue.dll.
     /// <value>The default is <c>127.0.0.1:8787</c>.</value>
     /// </summary>
     public string? DashboardAddress { get; init; } = "127.0.0.1:8787";

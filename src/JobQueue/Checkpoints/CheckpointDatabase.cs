@@ -32,11 +32,40 @@ internal sealed record CheckpointDatabase(string Display, Func<DbConnection> Con
         }
 
         var path = Path.GetFullPath(location);
+        CreatePrivate(path);
         var connection = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
         // WAL: a commit appends to the log with one write and readers never block the writer. synchronous=NORMAL
         // skips the fsync per commit: a committed result survives the client's death (the write is in the kernel's
         // hands), only a power loss may lose the last commits.
         return new CheckpointDatabase(path, () => new SqliteConnection(connection), "BLOB", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    }
+
+    /// <summary>
+    /// Creates a missing SQLite file readable by this user only (0600), whatever the umask: results may be as private
+    /// as the inputs they came from. SQLite gives the -wal and -shm files it makes beside it the database file's mode.
+    /// </summary>
+    private static void CreatePrivate(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another client created it in between; SQLite opens it as it is.
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // SQLite reports the missing directory when it opens the file, with the message users know.
+        }
     }
 
     private static CheckpointDatabase Postgres(string connectionString)

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using JobQueue.Security;
+using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Coordination;
 
@@ -9,6 +11,7 @@ namespace JobQueue.Coordination;
 internal sealed class ClusterSecret : IDisposable
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const int SecretBytes = 32;
 
     private ClusterSecret(string path, byte[] bytes)
     {
@@ -20,11 +23,16 @@ internal sealed class ClusterSecret : IDisposable
 
     public byte[] Bytes { get; }
 
-    /// <summary>Writes a new random secret to <paramref name="path"/>, creating its directory readable by its owner only.</summary>
-    public static ClusterSecret Create(string path)
+    /// <summary>
+    /// Writes a new random secret to <paramref name="path"/>, creating its directory readable by its owner only, and
+    /// first removes the secrets there of this host's processes that no longer run (<see cref="SecretFiles"/>).
+    /// </summary>
+    public static ClusterSecret Create(string path, ILogger logger)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
-        var bytes = RandomNumberGenerator.GetBytes(32);
+        var bytes = RandomNumberGenerator.GetBytes(SecretBytes);
+
+        // CreateNew is O_EXCL: it never opens what is already there, a symbolic link planted at the path included.
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (OperatingSystem.IsWindows())
         {
@@ -40,16 +48,21 @@ internal sealed class ClusterSecret : IDisposable
             options.UnixCreateMode = OwnerOnly;
         }
 
+        SecretFiles.RemoveStale(directory, logger);
         using (var file = new FileStream(path, options))
         {
             file.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexString(bytes)));
         }
 
+        SecretFiles.RecordOwner(path, options);
         return new ClusterSecret(path, bytes);
     }
 
     /// <summary>Reads the secret a worker was pointed at.</summary>
-    /// <exception cref="InvalidOperationException">The file is missing, readable by others, or holds no secret.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The file is missing, not a regular file of this user, readable or writable by others, or holds no secret; the
+    /// message names the path. (A bad secret file is a setup error, not a coordinator that failed to prove itself.)
+    /// </exception>
     public static byte[] Read(string path)
     {
         if (!File.Exists(path))
@@ -57,18 +70,35 @@ internal sealed class ClusterSecret : IDisposable
             throw new InvalidOperationException($"The secret file {path} does not exist: the cluster writes it when its coordinator starts, in a directory the nodes must see (SharedTempDirectory).");
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & ~(OwnerOnly | UnixFileMode.UserExecute)) != 0)
+        if (!OperatingSystem.IsWindows())
         {
-            throw new InvalidOperationException($"The secret file {path} can be read by other users; it must be mode 0600.");
+            if (UnixFileStatus.IsSupported && UnixFileStatus.OfLink(path) is { } status)
+            {
+                if (status.Kind != UnixFileKind.RegularFile)
+                {
+                    throw new InvalidOperationException($"The secret file {path} is not a regular file (a {status.Kind}); only the file the cluster wrote is trusted.");
+                }
+
+                if (status.Owner != UnixFileStatus.CurrentUser)
+                {
+                    throw new InvalidOperationException($"The secret file {path} belongs to user id {status.Owner}, not to this user ({UnixFileStatus.CurrentUser}); only the file the cluster wrote is trusted.");
+                }
+            }
+
+            if ((File.GetUnixFileMode(path) & ~(OwnerOnly | UnixFileMode.UserExecute)) != 0)
+            {
+                throw new InvalidOperationException($"The secret file {path} can be read or written by other users; it must be mode 0600.");
+            }
         }
 
+        var text = File.ReadAllText(path).Trim();
         try
         {
-            return Convert.FromHexString(File.ReadAllText(path).Trim());
+            return text.Length == SecretBytes * 2 ? Convert.FromHexString(text) : throw new FormatException();
         }
-        catch (FormatException exception)
+        catch (FormatException)
         {
-            throw new InvalidOperationException($"The secret file {path} does not hold a JobQueue secret.", exception);
+            throw new InvalidOperationException($"The secret file {path} does not hold a JobQueue secret: {text.Length} characters, where a secret is {SecretBytes * 2} hexadecimal digits.");
         }
     }
 
@@ -78,5 +108,5 @@ internal sealed class ClusterSecret : IDisposable
     /// </summary>
     public string Derive(string purpose) => Convert.ToHexStringLower(HMACSHA256.HashData(Bytes, System.Text.Encoding.UTF8.GetBytes(purpose)));
 
-    public void Dispose() => File.Delete(Path);
+    public void Dispose() => SecretFiles.Remove(Path);
 }

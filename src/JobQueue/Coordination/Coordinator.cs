@@ -35,6 +35,7 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly Queue<Future> _retries = new();
     private readonly Queue<Future> _queue = new();
     private readonly List<WorkerSession> _sessions = [];
+    private Exception? _workersCannotStart;
     private readonly Dictionary<ByteString, uint> _functionIds = [];
     private readonly List<FunctionDefinition> _functions = [];
     private readonly Queue<MapState> _recentMaps = new();
@@ -67,7 +68,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
     public string SecretPath => _secret.Path;
 
-    /// <summary>The token a dashboard bound beyond the loopback asks for, derived from the cluster secret.</summary>
+    /// <summary>The token the dashboard asks for, derived from the cluster secret.</summary>
     public string DashboardToken => _secret.Derive("dashboard");
 
     /// <summary>Bytes of shipped files (code and large captured values) sent to workers so far: a diagnostic counter.</summary>
@@ -81,7 +82,7 @@ internal sealed class Coordinator : IAsyncDisposable
         ClusterSecret secret;
         try
         {
-            secret = ClusterSecret.Create(settings.SecretPath);
+            secret = ClusterSecret.Create(settings.SecretPath, logger);
         }
         catch
         {
@@ -163,11 +164,43 @@ internal sealed class Coordinator : IAsyncDisposable
             for (var i = 0; i < items.Count; i++)
             {
                 items[i].Future.Bind(this, map, firstIndex + i, items[i].Argument);
+                if (_workersCannotStart is { } failure && _sessions.Count == 0)
+                {
+                    items[i].Future.TrySetException(failure);
+                    continue;
+                }
+
                 _queue.Enqueue(items[i].Future);
             }
 
             map.Undispatched += items.Count;
             DispatchLocked();
+        }
+    }
+
+    /// <summary>
+    /// While no worker is connected, fails the waiting tasks, and those submitted later, with <paramref name="failure"/>
+    /// (why workers cannot start); null when workers may start again.
+    /// </summary>
+    public void WorkersCannotStart(Exception? failure)
+    {
+        List<Future> waiting;
+        lock (_gate)
+        {
+            _workersCannotStart = failure;
+            if (failure is null || _sessions.Count > 0)
+            {
+                return;
+            }
+
+            waiting = [.. _retries, .. _queue];
+            _retries.Clear();
+            _queue.Clear();
+        }
+
+        foreach (var future in waiting)
+        {
+            future.TrySetException(failure);
         }
     }
 

@@ -14,10 +14,11 @@ internal sealed record DashboardBinding(IPAddress Address, int Port)
     private const int PortsToTry = 100;
 
     /// <summary>
-    /// Anything but a loopback address can be reached from other machines (or other users' SSH forwards on a login
-    /// node), so it takes a token; the loopback is this machine's, where the cluster secret is no better protected.
+    /// Whether only this machine can connect. Every user of a login node shares its loopback, so the token is asked
+    /// there too; a loopback dashboard moreover answers only requests addressed to a loopback name, so that a web page
+    /// whose domain an attacker points at 127.0.0.1 (DNS rebinding) cannot read it from the user's browser.
     /// </summary>
-    public bool RequiresToken => !IPAddress.IsLoopback(Address);
+    public bool IsLoopback => IPAddress.IsLoopback(Address);
 
     /// <summary>The ports to try in order: the one given and the next ones, or just 0.</summary>
     public IEnumerable<int> Ports => Port == 0 ? [0] : Enumerable.Range(Port, Math.Min(PortsToTry, IPEndPoint.MaxPort - Port + 1));

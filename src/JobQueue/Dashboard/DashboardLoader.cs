@@ -31,7 +31,8 @@ internal static class DashboardLoader
 
             // Off any caller's synchronization context: the coordinator starts inside a lock, from any thread.
             var server = Task.Run(() => factory.StartAsync(source, CancellationToken.None)).GetAwaiter().GetResult();
-            logger.LogInformation("Dashboard at {Link}", server.Link);
+            // Without the token: logs are read by more people and programs than the caller who asked for the link.
+            logger.LogInformation("Dashboard at {Address} (cluster.DashboardLink has the link with its token)", new Uri(server.Link).GetLeftPart(UriPartial.Path));
             return server;
         }
         catch (FileNotFoundException exception)

@@ -8,7 +8,7 @@ namespace JobQueue.Dashboard;
 /// </summary>
 internal abstract class DashboardServer : IAsyncDisposable
 {
-    /// <summary>The page's URL, with the access token when one is needed.</summary>
+    /// <summary>The page's URL with its access token: for the caller, never for a log.</summary>
     public abstract string Link { get; }
 
     public abstract ValueTask DisposeAsync();
@@ -22,12 +22,12 @@ internal abstract class DashboardFactory
 }
 
 /// <summary>
-/// What a dashboard serves and where: <c>Token</c> is what every request must carry (null on a loopback binding),
+/// What a dashboard serves and where: <c>Token</c> is what every request must carry,
 /// <c>Sample</c> takes a snapshot every <see cref="SampleInterval"/>, <c>JobLog</c> reads a batch job's log (null outside
 /// a batch system).
 /// </summary>
 internal sealed record DashboardSource(
-    DashboardBinding Binding, string? Token, Func<DashboardSnapshot> Sample, Func<string, CancellationToken, Task<JobLog>>? JobLog, ILoggerFactory LoggerFactory)
+    DashboardBinding Binding, string Token, Func<DashboardSnapshot> Sample, Func<string, CancellationToken, Task<JobLog>>? JobLog, ILoggerFactory LoggerFactory)
 {
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -54,7 +54,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         FileCache files;
         try
         {
-            files = FileCache.ForNode(commandLine.LocalDirectory);
+            files = FileCache.ForNode(commandLine.LocalDirectory, logger);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -62,6 +62,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             return WorkerExit.BadSetup;
         }
 
+        using var ownedFiles = files;
         var (host, port) = ParseAddress(commandLine.Scheduler);
         var lastContact = Stopwatch.StartNew();
         using var parentGone = CancellationTokenSource.CreateLinkedTokenSource(stopping);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using JobQueue.Execution;
+using JobQueue.Security;
 
 namespace JobQueue.JobScripts;
 
@@ -31,6 +32,7 @@ internal sealed class JobDefinition
         var optionsType = options.GetType().Name;
         string Option(string name) => $"{optionsType}.{name}";
 
+        ControlCharacters.Refuse(options, optionsType);
         System = system;
         Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         Name = OptionChecks.ClusterName(options.Name, optionsType);
@@ -74,6 +76,13 @@ internal sealed class JobDefinition
         if (JobName.Length == 0 || JobName.Any(char.IsWhiteSpace))
         {
             throw new ArgumentException($"{Option(nameof(options.JobName))} = \"{JobName}\" must be a non-empty name without spaces, e.g. JobName = \"chem\".", nameof(options.JobName));
+        }
+
+        if (options.LogDirectory is { } logDirectory && logDirectory.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException(
+                $"{Option(nameof(options.LogDirectory))} = \"{logDirectory}\" contains a space; batch systems split their -o/-e directives at spaces, so use a path without spaces, e.g. LogDirectory = \"~/jobqueue-logs\".",
+                nameof(options.LogDirectory));
         }
 
         LogDirectory = options.LogDirectory switch

@@ -14,6 +14,14 @@ public sealed class WorkersDidNotStartException : Exception
         LogTail = logTail;
     }
 
+    /// <summary>A worker process of a <see cref="LocalCluster"/> that keeps exiting before it connects.</summary>
+    internal WorkersDidNotStartException(JobInfo worker, int attempts, string standardErrorTail)
+        : base($"Worker {worker.Id} exited with code {worker.ExitCode} before connecting, {attempts} times in a row. The end of its standard error:\n{standardErrorTail}")
+    {
+        Job = worker;
+        LogTail = standardErrorTail;
+    }
+
     /// <summary>The job as it was when it ended.</summary>
     public JobInfo Job { get; }
 

@@ -24,7 +24,8 @@ internal sealed class LocalCommandRunner(string? commandDirectory) : ICommandRun
     public async Task WriteFileAsync(string path, string content, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(path)!;
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        // CreateNew (O_EXCL) under a name nobody can guess: never opens a file or symbolic link planted in a shared directory.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(directory);
@@ -39,7 +40,7 @@ internal sealed class LocalCommandRunner(string? commandDirectory) : ICommandRun
             options.UnixCreateMode = OwnerOnly;
         }
 
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         await using (var file = new FileStream(temporary, options))
         {
             await file.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);

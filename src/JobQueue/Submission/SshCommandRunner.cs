@@ -81,11 +81,20 @@ internal sealed partial class SshCommandRunner : IRemoteRunner
 
     public async Task WriteFileAsync(string path, string content, CancellationToken cancellationToken)
     {
+        (await RunRemoteAsync(ExclusiveWriteCommand(path), content, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+    }
+
+    /// <summary>
+    /// The remote shell line that writes standard input to <paramref name="path"/>: into a fresh file that mktemp
+    /// creates exclusively (0600, a name nobody can guess) in the same directory, then renamed over the path, so
+    /// that a file or symbolic link another user planted there is never written through.
+    /// </summary>
+    private static string ExclusiveWriteCommand(string path)
+    {
         var file = ShellWords.Quote(path);
-        var temporary = ShellWords.Quote($"{path}.tmp");
-        var directory = ShellWords.Quote(path[..Math.Max(path.LastIndexOf('/'), 1)]);
-        (await RunRemoteAsync($"umask 077 && mkdir -p {directory} && cat > {temporary} && mv -f {temporary} {file}", content, cancellationToken).ConfigureAwait(false))
-            .EnsureSuccess();
+        var directory = path[..Math.Max(path.LastIndexOf('/'), 1)];
+        var template = ShellWords.Quote($"{path}.XXXXXXXXXX");
+        return $"umask 077 && mkdir -p {ShellWords.Quote(directory)} && temporary=$(mktemp {template}) && {{ cat > \"$temporary\" && mv -f \"$temporary\" {file} || {{ rm -f \"$temporary\"; exit 1; }}; }}";
     }
 
     public async Task CreateDirectoryAsync(string path, CancellationToken cancellationToken) =>

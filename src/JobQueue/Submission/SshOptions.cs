@@ -60,6 +60,7 @@ public sealed record SshOptions
     internal void Validate(string optionsType)
     {
         string Option(string name) => $"{optionsType}.Ssh.{name}";
+        Security.ControlCharacters.Refuse(this, $"{optionsType}.Ssh");
         if (string.IsNullOrWhiteSpace(Host) || Host.Any(char.IsWhiteSpace) || Host.StartsWith('-'))
         {
             throw new ArgumentException($"{Option(nameof(Host))} = \"{Host}\" must be a host name or address, e.g. Host = \"login1.example.org\".", nameof(Host));

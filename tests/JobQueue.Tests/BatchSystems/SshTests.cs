@@ -248,6 +248,29 @@ public sealed class SshTests
         logs.Delete(recursive: true);
     }
 
+    [Theory, OnSlurmOverSsh]
+    public async Task A_symbolic_link_planted_beside_a_remote_file_is_not_written_through(TestBatchSystem system)
+    {
+        var user = LocalBatchSystems.Fact("SSH_USER");
+        var directory = Directory.CreateDirectory($"/home/{user}/jobqueue-symlink-{Guid.NewGuid():N}").FullName;
+        var path = $"{directory}/cluster.secret";
+        var victim = Path.Combine(directory, "victim");
+        File.WriteAllText(victim, "original");
+        File.CreateSymbolicLink($"{path}.tmp", victim);
+        var chown = Process.Start("chown", ["-hR", $"{user}:", directory])!;
+        await chown.WaitForExitAsync();
+        await using JobQueue.Submission.ICommandRunner remote = system == TestBatchSystem.SlurmOverOpenSsh
+            ? new JobQueue.Submission.SshCommandRunner(Ssh(SshClientKind.OpenSsh), null)
+            : new JobQueue.Submission.SshNet.SshNetCommandRunner(Ssh(), null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        await remote.WriteFileAsync(path, "the secret", CancellationToken.None);
+
+        Assert.Equal("original", File.ReadAllText(victim));
+        Assert.Equal("the secret", File.ReadAllText(path));
+        Assert.Equal($"600 {user}", (await RunAsync("stat", [], "-c", "%a %U", path)).Trim());
+        Directory.Delete(directory, recursive: true);
+    }
+
     private static IReadOnlyList<string> Lines(string log, string marker) =>
         log.Split('\n').Where(line => line.Contains(marker, StringComparison.Ordinal)).ToList();
 }

@@ -23,6 +23,24 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public async Task A_new_checkpoint_and_its_wal_and_shm_files_are_readable_by_the_user_only()
+    {
+        using var database = new TestSqlite();
+        await using var cluster = new LocalCluster(new LocalOptions { Workers = 1, Name = "checkpoint-private" });
+        var options = new MapOptions { Checkpoint = database.Path };
+
+        // Held open by the cluster until it is disposed, the write-ahead log and shared memory files exist now.
+        var results = await cluster.Gather(cluster.Map((int x) => x + 1, [1, 2, 3], options));
+        Assert.Equal([2, 3, 4], results);
+
+        foreach (var path in new[] { database.Path, database.Path + "-wal", database.Path + "-shm" })
+        {
+            Assert.True(File.Exists(path), $"{path} is missing");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
+
+    [Fact]
     public async Task Another_function_on_the_same_checkpoint_is_refused()
     {
         using var database = new TestSqlite();

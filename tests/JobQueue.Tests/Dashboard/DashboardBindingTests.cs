@@ -10,7 +10,7 @@ namespace JobQueue.Tests.Dashboard;
 public sealed class DashboardBindingTests
 {
     [Fact]
-    public void The_default_is_the_loopback_at_8787_then_the_next_ports_and_needs_no_token()
+    public void The_default_is_the_loopback_at_8787_then_the_next_ports()
     {
         var binding = DashboardBinding.Parse(new LocalOptions().DashboardAddress, nameof(LocalOptions))!;
 
@@ -18,7 +18,7 @@ public sealed class DashboardBindingTests
         Assert.Equal(8787, DashboardBinding.DefaultPort); // the documented default, as dask's; nothing binds it here
         Assert.Equal([binding.Port, binding.Port + 1, binding.Port + 2], binding.Ports.Take(3));
         Assert.Equal(DashboardBinding.DefaultPort, binding.Port);
-        Assert.False(binding.RequiresToken);
+        Assert.True(binding.IsLoopback);
         Assert.Equal("127.0.0.1", binding.LinkHost);
     }
 
@@ -44,14 +44,14 @@ public sealed class DashboardBindingTests
     public void Port_zero_is_tried_alone() => Assert.Equal([0], DashboardBinding.Parse("127.0.0.1:0", "LocalOptions")!.Ports);
 
     [Theory]
-    [InlineData("127.0.0.1", false)]
-    [InlineData("127.0.0.2", false)]
-    [InlineData("localhost", false)]
-    [InlineData("::1", false)]
-    [InlineData("0.0.0.0", true)]
-    [InlineData("::", true)]
-    public void Only_a_loopback_binding_goes_without_a_token(string address, bool requiresToken) =>
-        Assert.Equal(requiresToken, DashboardBinding.Parse(address, nameof(LocalOptions))!.RequiresToken);
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.0.0.2", true)]
+    [InlineData("localhost", true)]
+    [InlineData("::1", true)]
+    [InlineData("0.0.0.0", false)]
+    [InlineData("::", false)]
+    public void Only_a_loopback_binding_checks_the_host_name(string address, bool loopback) =>
+        Assert.Equal(loopback, DashboardBinding.Parse(address, nameof(LocalOptions))!.IsLoopback);
 
     [Theory]
     [InlineData("login1:9000")]
@@ -71,7 +71,7 @@ public sealed class DashboardBindingTests
     public void The_token_is_the_HMAC_of_dashboard_keyed_with_the_secret_and_does_not_show_the_secret()
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-dashboard-test-");
-        var secret = ClusterSecret.Create(Path.Combine(directory.FullName, "cluster.secret"));
+        var secret = ClusterSecret.Create(Path.Combine(directory.FullName, "cluster.secret"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         try
         {
             var token = secret.Derive("dashboard");

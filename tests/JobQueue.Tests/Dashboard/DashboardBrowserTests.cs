@@ -15,13 +15,14 @@ public sealed class DashboardBrowserTests
         await using var cluster = new LocalCluster(new LocalOptions { Workers = 2, ThreadsPerWorker = 1, Name = "browser", DashboardAddress = "127.0.0.1:0" });
         await cluster.StartAsync();
         var link = cluster.DashboardLink!;
+        var origin = new Uri(link).GetLeftPart(UriPartial.Authority);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
         var page = await NewPageAsync(browser);
         var foreign = new List<string>();
         page.Request += (_, request) =>
         {
-            if (!request.Url.StartsWith(link, StringComparison.Ordinal))
+            if (!request.Url.StartsWith(origin, StringComparison.Ordinal))
             {
                 foreign.Add(request.Url);
             }

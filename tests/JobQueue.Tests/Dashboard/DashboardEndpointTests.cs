@@ -15,7 +15,7 @@ public sealed class DashboardClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
-        Http.BaseAddress = new Uri(Cluster.DashboardLink!);
+        Http.Use(Cluster.DashboardLink!);
     }
 
     public async Task DisposeAsync()
@@ -32,13 +32,13 @@ public sealed class DashboardEndpointTests(DashboardClusterFixture fixture) : IC
     private readonly HttpClient _http = fixture.Http;
 
     [Fact]
-    public void The_link_is_the_loopback_port_the_system_picked_without_a_token()
+    public void The_link_is_the_loopback_port_the_system_picked_with_its_token()
     {
         var link = new Uri(_cluster.DashboardLink!);
 
         Assert.Equal("127.0.0.1", link.Host);
         Assert.NotEqual(0, link.Port);
-        Assert.Equal("", link.Query);
+        Assert.Matches("^\\?token=[0-9a-f]{64}$", link.Query);
     }
 
     [Fact]

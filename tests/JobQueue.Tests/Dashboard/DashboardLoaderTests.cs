@@ -14,7 +14,7 @@ public sealed class DashboardLoaderTests
         var logger = new CollectingLoggerFactory();
         try
         {
-            var source = new DashboardSource(new DashboardBinding(IPAddress.Loopback, 0), null, () => throw new InvalidOperationException("never sampled"), null, NullLoggerFactory.Instance);
+            var source = new DashboardSource(new DashboardBinding(IPAddress.Loopback, 0), "never-used", () => throw new InvalidOperationException("never sampled"), null, NullLoggerFactory.Instance);
 
             Assert.Null(DashboardLoader.TryStart(source, logger, empty.FullName));
             Assert.Contains(logger.Messages, message => message.Contains("No dashboard: JobQueue.Dashboard.dll is not beside JobQueue.dll", StringComparison.Ordinal));

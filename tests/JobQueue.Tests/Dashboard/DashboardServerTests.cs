@@ -15,7 +15,7 @@ public sealed class DashboardServerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await FakeSlurmCluster.StartAsync();
-        _http.BaseAddress = new Uri(Cluster.Link);
+        _http.Use(Cluster.Link);
     }
 
     public async Task DisposeAsync()

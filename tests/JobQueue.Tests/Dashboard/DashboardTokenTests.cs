@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using JobQueue.Tests.BatchSystems;
 
 namespace JobQueue.Tests.Dashboard;
 
@@ -16,7 +18,7 @@ public sealed class GuardedDashboardFixture : IAsyncLifetime
     {
         await Cluster.StartAsync();
         var link = new Uri(Cluster.DashboardLink!);
-        Token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"] ?? "";
+        Token = DashboardLinks.Token(Cluster.DashboardLink!);
         Http.BaseAddress = new Uri($"http://127.0.0.1:{link.Port}/");
     }
 
@@ -28,8 +30,8 @@ public sealed class GuardedDashboardFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// A dashboard bound to every interface asks for its token. The rule is about the binding, so the loopback client of
-/// these tests must show its token too.
+/// Every dashboard asks for its token, on the loopback too (other users of a login node share it). Bound to the
+/// loopback, it also refuses requests for other host names (DNS rebinding); bound beyond it, the token decides.
 /// </summary>
 public sealed class DashboardTokenTests(GuardedDashboardFixture fixture) : IClassFixture<GuardedDashboardFixture>
 {
@@ -49,22 +51,22 @@ public sealed class DashboardTokenTests(GuardedDashboardFixture fixture) : IClas
     [InlineData("api/status")]
     [InlineData("events")]
     [InlineData("api/jobs/1/log")]
-    public async Task Without_the_token_every_data_path_is_forbidden(string path)
+    public async Task Without_the_token_every_data_path_is_refused(string path)
     {
         using var response = await _http.GetAsync(path);
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("DashboardLink", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
-    public async Task A_wrong_token_is_forbidden()
+    public async Task A_wrong_token_is_refused()
     {
         using var wrongLength = await _http.GetAsync("api/status?token=0123");
         using var wrongValue = await _http.GetAsync($"api/status?token={new string('0', 64)}");
 
-        Assert.Equal(HttpStatusCode.Forbidden, wrongLength.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, wrongValue.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongLength.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongValue.StatusCode);
     }
 
     [Fact]
@@ -90,13 +92,64 @@ public sealed class DashboardTokenTests(GuardedDashboardFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task A_loopback_dashboard_needs_no_token()
+    public async Task Another_user_of_the_machine_cannot_read_a_loopback_dashboard()
     {
-        await using var open = new LocalCluster(new LocalOptions { Workers = 1, DashboardAddress = "127.0.0.1:0" });
-        await open.StartAsync();
-        using var response = await _http.GetAsync(new Uri(new Uri(open.DashboardLink!), "api/status"));
+        await using var loopback = new LocalCluster(new LocalOptions { Workers = 1, Name = "private", DashboardAddress = "127.0.0.1:0" });
+        await loopback.StartAsync();
+        var status = new Uri(new Uri(loopback.DashboardLink!), "api/status");
+
+        using var curl = Process.Start(new ProcessStartInfo("runuser", ["-u", "nobody", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", status.ToString()])
+        {
+            RedirectStandardOutput = true, UseShellExecute = false,
+        })!;
+        var code = await curl.StandardOutput.ReadToEndAsync();
+        await curl.WaitForExitAsync();
+
+        Assert.Equal("401", code);
+        using var withLink = await _http.GetAsync(new Uri(new Uri(loopback.DashboardLink!), $"api/status?token={Token(loopback)}"));
+        Assert.Equal(HttpStatusCode.OK, withLink.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("evil.test", HttpStatusCode.BadRequest)]
+    [InlineData("127.0.0.1.nip.io", HttpStatusCode.BadRequest)]
+    [InlineData("localhost", HttpStatusCode.OK)]
+    [InlineData("127.0.0.1", HttpStatusCode.OK)]
+    [InlineData("[::1]", HttpStatusCode.OK)]
+    public async Task A_loopback_dashboard_answers_only_requests_for_a_loopback_name(string host, HttpStatusCode expected)
+    {
+        await using var loopback = new LocalCluster(new LocalOptions { Workers = 1, Name = "rebinding", DashboardAddress = "127.0.0.1:0" });
+        await loopback.StartAsync();
+        var link = new Uri(loopback.DashboardLink!);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(link, $"api/status?token={Token(loopback)}"));
+        request.Headers.Host = $"{host}:{link.Port}";
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_dashboard_bound_beyond_the_loopback_lets_the_token_decide_whatever_the_host_name()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/status?token={_token}");
+        request.Headers.Host = "login1.cluster.example.org";
+
+        using var response = await _http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain("token", open.DashboardLink);
     }
+
+    [Fact]
+    public async Task The_token_is_never_written_to_the_log()
+    {
+        using var log = new CollectingLoggerFactory();
+        await using var logged = new LocalCluster(new LocalOptions { Workers = 1, Name = "logged", DashboardAddress = "127.0.0.1:0", LoggerFactory = log });
+        await logged.WaitForWorkersAsync(1, TimeSpan.FromSeconds(60));
+
+        Assert.Contains(log.Messages, message => message.Contains($"Dashboard at {DashboardLinks.Root(logged.DashboardLink!)}", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Messages, message => message.Contains(Token(logged), StringComparison.Ordinal));
+    }
+
+    private static string Token(LocalCluster cluster) => DashboardLinks.Token(cluster.DashboardLink!);
 }

@@ -43,7 +43,7 @@ internal sealed class FakeSlurmCluster : IAsyncDisposable
     public static async Task<FakeSlurmCluster> StartAsync()
     {
         var cluster = new FakeSlurmCluster();
-        var source = new DashboardSource(new DashboardBinding(IPAddress.Loopback, 0), null, cluster.Sample, cluster.ReadLogAsync, NullLoggerFactory.Instance)
+        var source = new DashboardSource(new DashboardBinding(IPAddress.Loopback, 0), "fake-slurm-token", cluster.Sample, cluster.ReadLogAsync, NullLoggerFactory.Instance)
         {
             SampleInterval = TimeSpan.FromMilliseconds(50),
         };

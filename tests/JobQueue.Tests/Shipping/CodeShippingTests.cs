@@ -1,6 +1,4 @@
 using System.Runtime.Loader;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.Data.Sqlite;
 
 namespace JobQueue.Tests.Shipping;
@@ -64,13 +62,7 @@ public sealed class CodeShippingTests(IsolatedWorkerHost host) : IClassFixture<I
     private static Func<int, int> CompileAnswer(int increment)
     {
         var source = $"public static class Answer {{ public static int Next(int x) => x + {increment}; }}";
-        var compilation = CSharpCompilation.Create(
-            "Answer", [CSharpSyntaxTree.ParseText(source)],
-            [MetadataReference.CreateFromFile(typeof(object).Assembly.Location)],
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var path = Path.Combine(Directory.CreateTempSubdirectory("jobqueue-answer-").FullName, "Answer.dll");
-        var emitted = compilation.Emit(path);
-        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var path = CompiledAssemblies.Compile("Answer", source, Directory.CreateTempSubdirectory("jobqueue-answer-").FullName);
         var assembly = new AssemblyLoadContext($"Answer +{increment}", isCollectible: true).LoadFromAssemblyPath(path);
         return assembly.GetType("Answer")!.GetMethod("Next")!.CreateDelegate<Func<int, int>>();
     }

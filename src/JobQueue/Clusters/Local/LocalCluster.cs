@@ -8,7 +8,9 @@ namespace JobQueue;
 
 /// <summary>
 /// Worker processes on this machine: the embedded default, and the way to try code before a batch system. Like
-/// dask's nanny, it restarts a worker that dies; its workers exit when this process does.
+/// dask's nanny, it restarts a worker that dies, with a growing delay while they keep dying (<see cref="WorkerRestarts"/>);
+/// when they die before connecting, waiting for workers, Map and Gather fail with <see cref="WorkersDidNotStartException"/>.
+/// Its workers exit when this process does.
 /// </summary>
 public sealed class LocalCluster : Cluster
 {
@@ -16,6 +18,11 @@ public sealed class LocalCluster : Cluster
 
     private readonly Lock _processesLock = new();
     private readonly Dictionary<string, Process> _processes = [];
+    private readonly HashSet<string> _connected = [];
+    private readonly Dictionary<string, StandardErrorTail> _errors = [];
+    private readonly CancellationTokenSource _restartsStopping = new();
+    private readonly WorkerRestarts _restarts = new();
+    private TaskCompletionSource _workersCannotStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stopping;
 
     /// <summary>Validates <paramref name="options"/>; the coordinator and the workers start on first use.</summary>
@@ -53,6 +60,9 @@ public sealed class LocalCluster : Cluster
     /// <summary>The WorkerHost the workers run; tests point it at a copy that has never seen their code.</summary>
     internal string WorkerEntryAssembly { get; init; } = WorkerHostLocation.EntryAssembly;
 
+    /// <summary>Worker processes started so far, restarts included.</summary>
+    internal int WorkerStarts => _restarts.Starts;
+
     /// <summary>Process ids of the running worker processes.</summary>
     public IReadOnlyList<int> WorkerProcessIds
     {
@@ -74,8 +84,26 @@ public sealed class LocalCluster : Cluster
             $"LocalCluster({Name}, {Address ?? "not started"}): {workers.Count} of {WorkerCount} workers, {workers.Sum(worker => worker.Threads)} threads, {workers.Sum(worker => worker.MemoryLimit) / 1e9:0.#} GB");
     }
 
+    private protected override Task WorkersCannotStart
+    {
+        get
+        {
+            lock (_processesLock)
+            {
+                return _workersCannotStart.Task;
+            }
+        }
+    }
+
     private protected override void OnCoordinatorStarted(Coordinator coordinator)
     {
+        coordinator.WorkerChanged += (worker, connected) =>
+        {
+            if (connected)
+            {
+                WorkerConnected(coordinator, worker.Name);
+            }
+        };
         WorkerHostLocation.EnsureExists();
         for (var index = 0; index < WorkerCount; index++)
         {
@@ -91,6 +119,8 @@ public sealed class LocalCluster : Cluster
             _stopping = true;
             processes = [.. _processes.Values];
         }
+
+        await _restartsStopping.CancelAsync().ConfigureAwait(false);
 
         coordinator.ShutDownWorkers("the cluster was disposed");
         using var grace = new CancellationTokenSource(ShutdownGrace);
@@ -123,7 +153,7 @@ public sealed class LocalCluster : Cluster
             ParentProcessId = Environment.ProcessId,
             LogLevel = "Warning",
         };
-        var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false };
+        var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false, RedirectStandardError = true };
         startInfo.ArgumentList.Add(WorkerEntryAssembly);
         foreach (var argument in commandLine.ToArguments())
         {
@@ -131,7 +161,16 @@ public sealed class LocalCluster : Cluster
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        process.Exited += (_, _) => Restart(coordinator, name, process);
+        var errors = new StandardErrorTail();
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is not null)
+            {
+                errors.Add(line.Data);
+            }
+        };
+        var started = DateTimeOffset.Now;
+        process.Exited += (_, _) => _ = RestartAsync(coordinator, name, process, started, errors);
         lock (_processesLock)
         {
             if (_stopping)
@@ -139,23 +178,81 @@ public sealed class LocalCluster : Cluster
                 return;
             }
 
+            _connected.Remove(name);
+            _errors[name] = errors;
             process.Start();
+            process.BeginErrorReadLine();
             _processes[name] = process;
+            _restarts.Started();
         }
     }
 
-    private void Restart(Coordinator coordinator, string name, Process exited)
+    private void WorkerConnected(Coordinator coordinator, string name)
     {
+        StandardErrorTail? errors;
+        lock (_processesLock)
+        {
+            _connected.Add(name);
+            errors = _errors.GetValueOrDefault(name);
+            if (_workersCannotStart.Task.IsCompleted)
+            {
+                _workersCannotStart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        errors?.PassOn();
+        _restarts.Connected();
+        coordinator.WorkersCannotStart(null);
+    }
+
+    private async Task RestartAsync(Coordinator coordinator, string name, Process exited, DateTimeOffset started, StandardErrorTail errors)
+    {
+        bool connected;
         lock (_processesLock)
         {
             if (_stopping || !_processes.Remove(name, out var current) || current != exited)
             {
                 return;
             }
+
+            connected = _connected.Remove(name);
         }
 
-        Logger.LogWarning("Worker {Worker} (process {Pid}) exited with code {ExitCode}; starting it again", name, exited.Id, exited.ExitCode);
+        // The exit event may come before the last lines of standard error: wait for them (EOF of the redirected stream).
+        exited.WaitForExit();
+        var (exitCode, ended) = (exited.ExitCode, DateTimeOffset.Now);
+        var uptime = ended - started;
+        var worker = new JobInfo($"{name} (process {exited.Id})", JobState.Failed, [], started, started, ended, exitCode, null);
         exited.Dispose();
+        var (delay, startFailures) = _restarts.Exited(uptime, connected);
+        var tail = errors.ToString();
+        if (_restarts.IsNewFailure(exitCode, tail))
+        {
+            Logger.LogWarning(
+                "Worker {Worker} exited with code {ExitCode} after {Seconds:0.#} s{Connected}; restarting it (this failure is logged once). The end of its standard error:\n{Tail}",
+                worker.Id, exitCode, uptime.TotalSeconds, connected ? "" : " before connecting", tail);
+        }
+
+        if (startFailures >= WorkerRestarts.StartFailuresToGiveUp)
+        {
+            var failure = new WorkersDidNotStartException(worker, startFailures, tail);
+            lock (_processesLock)
+            {
+                _workersCannotStart.TrySetException(failure);
+            }
+
+            coordinator.WorkersCannotStart(failure);
+        }
+
+        try
+        {
+            await Task.Delay(delay, _restartsStopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
         StartWorker(coordinator, name);
     }
 }

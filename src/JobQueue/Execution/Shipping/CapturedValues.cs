@@ -60,7 +60,7 @@ internal static class CapturedValues
             }
         }
 
-        var bytes = File.ReadAllBytes(cache.PathOf(value.Content));
+        var bytes = cache.ReadVerified(value.Content);
         var loaded = value.Scattered
             ? Activator.CreateInstance(fieldType, BindingFlags.Instance | BindingFlags.NonPublic, null, [decode(bytes, fieldType.GetGenericArguments()[0]), value.Content], null)
             : decode(bytes, fieldType);

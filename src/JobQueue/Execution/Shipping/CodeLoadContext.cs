@@ -6,7 +6,7 @@ namespace JobQueue.Execution.Shipping;
 
 /// <summary>
 /// One version of the user's code on a worker: the assemblies and native libraries a function definition names,
-/// loaded from the node's cache into a load context of their own, so two builds of an assembly never meet.
+/// loaded from verified copies of the node's cache into a load context of their own, so two builds of an assembly never meet.
 /// JobQueue and the shared framework always come from the default context. Collectible, so the runtime can unload
 /// a version nothing refers to any more.
 /// </summary>
@@ -16,15 +16,16 @@ internal sealed class CodeLoadContext : AssemblyLoadContext
     private static readonly Dictionary<string, CodeLoadContext> Versions = [];
     private static readonly string JobQueueName = typeof(CodeLoadContext).Assembly.GetName().Name!;
 
-    private readonly Dictionary<string, string> _assemblyPaths;
-    private readonly Dictionary<string, string> _nativePaths;
+    private readonly FileCache _cache;
+    private readonly Dictionary<string, ShippedFile> _assemblies;
+    private readonly Dictionary<string, ShippedFile> _nativeLibraries;
 
     private CodeLoadContext(string name, FunctionDefinition definition, FileCache cache)
         : base(name, isCollectible: true)
     {
-        _assemblyPaths = definition.Assemblies.Where(file => file.Name != JobQueueName)
-            .ToDictionary(file => file.Name, cache.PathOf, StringComparer.OrdinalIgnoreCase);
-        _nativePaths = definition.NativeLibraries.ToDictionary(file => file.Name, cache.PathOf, StringComparer.Ordinal);
+        _cache = cache;
+        _assemblies = definition.Assemblies.Where(file => file.Name != JobQueueName).ToDictionary(file => file.Name, StringComparer.OrdinalIgnoreCase);
+        _nativeLibraries = definition.NativeLibraries.ToDictionary(file => file.Name, StringComparer.Ordinal);
         UserAssemblies = definition.Assemblies.Select(file => LoadFromAssemblyName(new AssemblyName { Name = file.Name })).ToArray();
     }
 
@@ -48,15 +49,16 @@ internal sealed class CodeLoadContext : AssemblyLoadContext
         }
     }
 
+    // From bytes checked after they were read, never from a path whose file could change between check and load.
     protected override Assembly? Load(AssemblyName assemblyName) =>
-        assemblyName.Name is { } name && _assemblyPaths.TryGetValue(name, out var path) ? LoadFromAssemblyPath(path) : null;
+        assemblyName.Name is { } name && _assemblies.TryGetValue(name, out var file) ? LoadFromStream(new MemoryStream(_cache.ReadVerified(file))) : null;
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
     {
         // DllImport("e_sqlite3") means libe_sqlite3.so here; a package ships the file under its platform's name.
         string[] candidates = [unmanagedDllName, $"lib{unmanagedDllName}.so", $"{unmanagedDllName}.so", $"lib{unmanagedDllName}.dylib", $"{unmanagedDllName}.dll"];
-        return candidates.Select(candidate => _nativePaths.GetValueOrDefault(candidate)).FirstOrDefault(path => path is not null) is { } found
-            ? LoadUnmanagedDllFromPath(found)
+        return candidates.Select(candidate => _nativeLibraries.GetValueOrDefault(candidate)).FirstOrDefault(file => file is not null) is { } found
+            ? LoadUnmanagedDllFromPath(_cache.PrivateCopyOf(found))
             : IntPtr.Zero;
     }
 }

@@ -1,36 +1,79 @@
 using System.Collections.Concurrent;
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using JobQueue.Coordination.Protocol;
+using JobQueue.Security;
+using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Execution.Shipping;
 
 /// <summary>
 /// Files from the coordinator, kept on the node under their SHA-256 so every worker there, and every later job,
-/// fetches each one once. A file appears under its name only complete (written aside, then renamed), and this
-/// process checks a file's hash before first using it, so nothing another user left in the directory is loaded.
+/// fetches each one once. A file appears under its name only complete (written aside, then renamed). Nothing is
+/// trusted for being in the directory: code and values are read into memory and their hash checked on those bytes
+/// before use, so a file replaced after its check is refused, not run. The node's directory is used only when
+/// nobody else can write in it (<see cref="SafeDirectory"/>); otherwise the worker keeps its files in a private one.
 /// </summary>
-internal sealed class FileCache
+internal sealed class FileCache : IDisposable
 {
+    private static readonly UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     private readonly string _directory;
     private readonly ConcurrentDictionary<ByteString, bool> _verified = new();
+    private readonly Lazy<PrivateDirectory> _private;
+    private readonly ConcurrentDictionary<ByteString, string> _nativeCopies = new();
 
-    public FileCache(string directory)
+    private FileCache(string directory, Lazy<PrivateDirectory> privateDirectory)
     {
         _directory = directory;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        _private = privateDirectory;
     }
 
-    /// <summary>The cache of a worker whose scratch directory is <paramref name="localDirectory"/> (the system's temporary directory when null).</summary>
-    public static FileCache ForNode(string? localDirectory) =>
-        new(Path.Combine(localDirectory ?? Path.GetTempPath(), $"jobqueue-{Environment.UserName}", "files"));
+    /// <summary>
+    /// The cache of a worker whose scratch directory is <paramref name="localDirectory"/> (the system's temporary
+    /// directory when null): <c>jobqueue-&lt;user&gt;/files</c> there, shared by this user's workers on the node,
+    /// unless another user could change it; then a private directory, removed on disposal, and one warning.
+    /// </summary>
+    /// <exception cref="IOException">Not even a private directory can be made.</exception>
+    public static FileCache ForNode(string? localDirectory, ILogger logger)
+    {
+        var shared = Path.Combine(localDirectory ?? Path.GetTempPath(), $"jobqueue-{Environment.UserName}", "files");
+        if (OperatingSystem.IsWindows())
+        {
+            // A profile's temporary directory is the user's own there.
+            Directory.CreateDirectory(shared);
+        }
+        else if (WhyNotShared(shared) is { } refused)
+        {
+            var own = PrivateDirectory.Create();
+            logger.LogWarning("Not using the node's file cache {Directory}: {Reason}. This worker keeps the files it fetches in {Private} instead, removed when it exits", shared, refused, own.Path);
+            return new FileCache(own.Path, new Lazy<PrivateDirectory>(own));
+        }
+
+        return new FileCache(shared, new Lazy<PrivateDirectory>(PrivateDirectory.Create));
+    }
+
+    [UnsupportedOSPlatform("windows")]
+    private static string? WhyNotShared(string directory)
+    {
+        if (!UnixFileStatus.IsSupported)
+        {
+            return "file owners cannot be checked on this system";
+        }
+
+        try
+        {
+            // Made first, then judged: a directory another user creates in between is judged as it is found.
+            Directory.CreateDirectory(directory, PrivateMode);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return SafeDirectory.WhyUnsafe(directory, privateLevels: 2) ?? exception.Message;
+        }
+
+        return SafeDirectory.WhyUnsafe(directory, privateLevels: 2);
+    }
 
     public string PathOf(ShippedFile file) => Path.Combine(_directory, Convert.ToHexStringLower(file.Sha256.Span));
 
@@ -39,12 +82,48 @@ internal sealed class FileCache
 
     public IncomingFile Receive(ShippedFile file) => new(this, file);
 
-    private bool Verify(ShippedFile file)
+    /// <summary>The file's content, read once and checked against its hash: bytes that can no longer change.</summary>
+    /// <exception cref="InvalidDataException">The file in the cache is not (any more) the one its hash names.</exception>
+    public byte[] ReadVerified(ShippedFile file)
     {
         var path = PathOf(file);
+        var bytes = File.ReadAllBytes(path);
+        return Matches(bytes, file) ? bytes
+            : throw new InvalidDataException($"{file.Name} in the node's cache ({path}) no longer has the content its SHA-256 names: something other than this worker replaced it.");
+    }
+
+    /// <summary>
+    /// A copy of a native library in this process's private directory, written from verified bytes: the runtime
+    /// can only load a native library from a path, and there only this user can change it.
+    /// </summary>
+    public string PrivateCopyOf(ShippedFile file) => _nativeCopies.GetOrAdd(file.Sha256, _ =>
+    {
+        // Inside the private directory, which only this user can write, the default modes are safe.
+        var directory = Directory.CreateDirectory(Path.Combine(_private.Value.Path, "native", Convert.ToHexStringLower(file.Sha256.Span))).FullName;
+        var path = Path.Combine(directory, file.Name);
+        using var copy = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        copy.Write(ReadVerified(file));
+        return path;
+    });
+
+    /// <summary>Removes the private directory, where this worker had to make one.</summary>
+    public void Dispose()
+    {
+        if (_private.IsValueCreated)
+        {
+            _private.Value.Dispose();
+        }
+    }
+
+    private static bool Matches(ReadOnlySpan<byte> bytes, ShippedFile file) =>
+        bytes.Length == (long)file.Size && SHA256.HashData(bytes).AsSpan().SequenceEqual(file.Sha256.Span);
+
+    private bool Verify(ShippedFile file)
+    {
         try
         {
-            using var stream = File.OpenRead(path);
+            // Streamed: a large value need not be in memory to be found complete. Its use reads and checks it again.
+            using var stream = File.OpenRead(PathOf(file));
             if (stream.Length != (long)file.Size || !SHA256.HashData(stream).AsSpan().SequenceEqual(file.Sha256.Span))
             {
                 return false;

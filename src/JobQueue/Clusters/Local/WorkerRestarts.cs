@@ -1,0 +1,62 @@
+namespace JobQueue;
+
+/// <summary>
+/// When a <see cref="LocalCluster"/> starts a worker again: at once the first time, then after a delay doubling from
+/// 0.5 s up to 30 s while workers keep dying young; a worker that stayed up a minute resets it. Counts the workers that
+/// died before connecting, in a row: after <see cref="StartFailuresToGiveUp"/> the cluster reports why.
+/// </summary>
+internal sealed class WorkerRestarts
+{
+    /// <summary>Workers in a row that died before connecting, after which waiting for workers fails.</summary>
+    public const int StartFailuresToGiveUp = 5;
+
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(0.5);
+    private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LongEnoughUp = TimeSpan.FromMinutes(1);
+
+    private readonly Lock _lock = new();
+    private readonly HashSet<(int ExitCode, string Tail)> _failuresLogged = [];
+    private int _youngDeaths;
+    private int _startFailures;
+
+    /// <summary>Every worker process started so far, restarts included.</summary>
+    public int Starts { get; private set; }
+
+    public void Started()
+    {
+        lock (_lock)
+        {
+            Starts++;
+        }
+    }
+
+    public void Connected()
+    {
+        lock (_lock)
+        {
+            _startFailures = 0;
+        }
+    }
+
+    /// <summary>A worker exited after <paramref name="uptime"/>: how long to wait before starting it again, and how many died before connecting in a row.</summary>
+    public (TimeSpan Delay, int StartFailures) Exited(TimeSpan uptime, bool connected)
+    {
+        lock (_lock)
+        {
+            _youngDeaths = uptime >= LongEnoughUp ? 0 : _youngDeaths + 1;
+            _startFailures = connected ? 0 : _startFailures + 1;
+            var delay = _youngDeaths == 0 ? TimeSpan.Zero
+                : TimeSpan.FromTicks(Math.Min(LongestDelay.Ticks, FirstDelay.Ticks << Math.Min(_youngDeaths - 1, 16)));
+            return (delay, _startFailures);
+        }
+    }
+
+    /// <summary>Whether this failure (exit code and last lines) is new, so that it is logged once, not at every restart.</summary>
+    public bool IsNewFailure(int exitCode, string tail)
+    {
+        lock (_lock)
+        {
+            return _failuresLogged.Add((exitCode, tail));
+        }
+    }
+}
