@@ -7,6 +7,7 @@ using JobQueue.Scaling;
 using JobQueue.Scripting;
 using JobQueue.JobScripts;
 using JobQueue.Submission;
+using JobQueue.Submission.SshNet;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -72,7 +73,9 @@ public abstract class JobQueueCluster : Cluster
                     nameof(options.WorkerCommand));
             }
 
-            _commands = new SshCommandRunner(ssh, options.CommandDirectory);
+            _commands = ssh.Client == SshClientKind.OpenSsh
+                ? new SshCommandRunner(ssh, options.CommandDirectory)
+                : new SshNetCommandRunner(ssh, options.CommandDirectory, Logger);
         }
         else
         {
@@ -411,7 +414,7 @@ public abstract class JobQueueCluster : Cluster
         var definition = Definition;
         if (_options.Ssh is { } ssh)
         {
-            var remote = (SshCommandRunner)_commands;
+            var remote = (IRemoteRunner)_commands;
             var home = await remote.HomeDirectoryAsync(cancellationToken).ConfigureAwait(false);
             var workerCommand = _options.WorkerCommand;
             if (workerCommand is null)

@@ -87,7 +87,7 @@ public abstract record JobQueueOptions : ClusterOptions
     /// <summary>Network interface the workers use, e.g. <c>"ib0"</c>.</summary>
     public string? Interface { get; init; }
 
-    /// <summary>A Handlebars job-script template to use instead of the built-in one (copy one from <c>templates/</c>).</summary>
+    /// <summary>A Scriban job-script template to use instead of the built-in one (copy one from <c>templates/</c>).</summary>
     public string? TemplatePath { get; init; }
 
     /// <summary>Regular expression with a group named <c>id</c> that finds the job id in the submit command's output.</summary>

@@ -1,9 +1,6 @@
-using System.Collections;
-using System.Globalization;
 using System.Reflection;
 using System.Text;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Microsoft.Extensions.Configuration;
 
 namespace JobQueue.Configuration;
 
@@ -11,7 +8,9 @@ namespace JobQueue.Configuration;
 /// Settings from the configuration file and the environment, as dask's <c>jobqueue.yaml</c>: a <c>jobqueue:</c> mapping
 /// with one section per batch system (<c>slurm</c>, <c>sge</c>, <c>pbs</c>) or named sections picked by
 /// <see cref="JobQueueOptions.ConfigName"/>, keys in kebab case (<c>job-extra-directives</c>). An environment variable
-/// <c>JOBQUEUE__SLURM__QUEUE</c> overrides the file; an option set in code overrides both.
+/// <c>JOBQUEUE__SLURM__QUEUE</c> overrides the file; an option set in code overrides both. Microsoft.Extensions.Configuration
+/// reads the file (NetEscapades' YAML provider) and the variables; the precedence is applied here, one whole setting at
+/// a time, because a list from the environment must replace the file's list rather than overwrite some of its items.
 /// </summary>
 internal sealed class JobQueueConfig
 {
@@ -32,16 +31,25 @@ internal sealed class JobQueueConfig
     /// <summary>The file named by <c>$JOBQUEUE_CONFIG</c>, else <c>~/.config/jobqueue/jobqueue.yaml</c> when it exists, and the environment.</summary>
     public static JobQueueConfig FromEnvironment()
     {
-        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .ToDictionary(entry => (string)entry.Key, entry => (string?)entry.Value ?? "");
-        var path = environment.GetValueOrDefault(PathVariable) is { Length: > 0 } named
+        var named = Environment.GetEnvironmentVariable(PathVariable);
+        var path = named is { Length: > 0 }
             ? named
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "jobqueue", "jobqueue.yaml");
-        return Load(File.Exists(path) || environment.ContainsKey(PathVariable) ? path : null, environment);
+        return Load(File.Exists(path) || named is not null ? path : null, new ConfigurationBuilder().AddEnvironmentVariables(VariablePrefix).Build());
     }
 
+    /// <summary>The file at <paramref name="path"/> (none when null) and the <c>JOBQUEUE__</c> entries of <paramref name="environment"/>.</summary>
     /// <exception cref="ArgumentException">The file is missing, is not YAML, or is not shaped as a <c>jobqueue:</c> mapping of sections.</exception>
     public static JobQueueConfig Load(string? path, IReadOnlyDictionary<string, string> environment)
+    {
+        // The same keys as the environment-variables provider makes: prefix removed, "__" standing for ':'.
+        var variables = environment
+            .Where(variable => variable.Key.StartsWith(VariablePrefix, StringComparison.OrdinalIgnoreCase))
+            .Select(variable => KeyValuePair.Create(variable.Key[VariablePrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), (string?)variable.Value));
+        return Load(path, new ConfigurationBuilder().AddInMemoryCollection(variables).Build());
+    }
+
+    private static JobQueueConfig Load(string? path, IConfiguration environment)
     {
         var sections = new Dictionary<string, Dictionary<string, ConfigValue>>();
         if (path is not null)
@@ -49,38 +57,43 @@ internal sealed class JobQueueConfig
             ReadFile(path, sections);
         }
 
-        foreach (var (variable, text) in environment)
+        foreach (var section in environment.GetChildren())
         {
-            if (!variable.StartsWith(VariablePrefix, StringComparison.OrdinalIgnoreCase))
+            var keys = section.GetChildren().ToList();
+            if (keys.Count == 0 || section.Key.Length == 0)
             {
-                continue;
+                throw MalformedVariable(section);
             }
 
-            var parts = variable[VariablePrefix.Length..].Split("__");
-            if (parts.Length != 2 || parts.Any(part => part.Length == 0))
+            foreach (var key in keys)
             {
-                throw new ArgumentException($"Environment variable {variable} should be named JOBQUEUE__<SECTION>__<KEY>, e.g. JOBQUEUE__SLURM__QUEUE.", variable);
-            }
+                var children = key.GetChildren().ToList();
+                if (key.Key.Length == 0 || (children.Count > 0 && !ConfigValue.IsList(children)))
+                {
+                    throw MalformedVariable(children.FirstOrDefault() ?? key);
+                }
 
-            Section(sections, Normalize(parts[0]))[Normalize(parts[1])] = new ConfigValue(ParseYamlValue(text, variable), $"environment variable {variable}");
+                var variable = VariableName(key);
+                Section(sections, ConfigNames.Normalize(section.Key))[ConfigNames.Normalize(key.Key)] = new ConfigValue(ParseVariable(key, variable), $"environment variable {variable}");
+            }
         }
 
         return new JobQueueConfig(sections, path is null ? "no configuration file" : $"configuration file {path}");
     }
 
     /// <summary>
-    /// A copy of <paramref name="options"/> whose unset settings are filled from section <see cref="JobQueueOptions.ConfigName"/>,
-    /// else <paramref name="defaultSection"/>.
+    /// A copy of <paramref name="options"/> whose settings left unset (or at the default of the options record) are
+    /// filled from section <see cref="JobQueueOptions.ConfigName"/>, else <paramref name="defaultSection"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The named section is missing, a key is unknown, or a value has the wrong type.</exception>
     public JobQueueOptions Apply(JobQueueOptions options, string defaultSection)
     {
         var sectionName = options.ConfigName ?? defaultSection;
-        var section = _sections.GetValueOrDefault(Normalize(sectionName));
+        var section = _sections.GetValueOrDefault(ConfigNames.Normalize(sectionName));
         if (section is null && options.ConfigName is not null)
         {
             throw new ArgumentException(
-                $"{options.GetType().Name}.ConfigName = \"{options.ConfigName}\" names no section of the {_description}; sections there: {Listing(_sections.Keys)}.",
+                $"{options.GetType().Name}.ConfigName = \"{options.ConfigName}\" names no section of the {_description}; sections there: {ConfigNames.Listing(_sections.Keys)}.",
                 nameof(options.ConfigName));
         }
 
@@ -90,15 +103,20 @@ internal sealed class JobQueueConfig
         foreach (var (key, value) in section ?? [])
         {
             configured[key] = properties.TryGetValue(key, out var property)
-                ? Convert(value, property.PropertyType, key)
+                ? value.ConvertTo(property.PropertyType, key)
                 : throw new ArgumentException(
-                    $"Unknown key \"{key}\" in section {sectionName} ({value.Origin}). Accepted keys: {Listing(properties.Keys)}.", key);
+                    $"Unknown key \"{key}\" in section {sectionName} ({value.Origin}). Accepted keys: {ConfigNames.Listing(properties.Keys)}.", key);
         }
 
+        // A record's own default (DashboardAddress = "127.0.0.1:8787") counts as unset, or the file could never change it.
+        var defaults = Activator.CreateInstance(options.GetType())!;
         var merged = (JobQueueOptions)Activator.CreateInstance(options.GetType())!;
         foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(property => property.CanWrite))
         {
-            property.SetValue(merged, property.GetValue(options) ?? configured.GetValueOrDefault(KebabCase(property.Name)));
+            var inCode = property.GetValue(options);
+            var fromConfig = configured.GetValueOrDefault(ConfigNames.KebabCase(property.Name));
+            var codeIsDefault = inCode is null || Equals(inCode, property.GetValue(defaults));
+            property.SetValue(merged, codeIsDefault && fromConfig is not null ? fromConfig : inCode);
         }
 
         return merged;
@@ -108,7 +126,7 @@ internal sealed class JobQueueConfig
     public static IReadOnlyDictionary<string, PropertyInfo> SettableProperties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(property => property.CanWrite && property.Name != nameof(JobQueueOptions.ConfigName) && IsConfigurable(property.PropertyType))
-            .ToDictionary(property => KebabCase(property.Name));
+            .ToDictionary(property => ConfigNames.KebabCase(property.Name));
 
     // Settings a file can hold; objects such as a logger factory are set in code only.
     private static bool IsConfigurable(Type type) =>
@@ -117,153 +135,76 @@ internal sealed class JobQueueConfig
 
     private static void ReadFile(string path, Dictionary<string, Dictionary<string, ConfigValue>> sections)
     {
-        var stream = new YamlStream();
+        IConfigurationRoot file;
         try
         {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
+            file = new ConfigurationBuilder().AddYamlFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build();
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or YamlException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or InvalidDataException)
         {
-            throw new ArgumentException($"The configuration file {path} cannot be read: {exception.Message}", PathVariable, exception);
+            // The file provider wraps the YAML parser's error, which says what is wrong and where.
+            var reason = exception is InvalidDataException { InnerException: { } inner } ? inner.Message : exception.Message;
+            throw new ArgumentException($"The configuration file {path} cannot be read: {reason}", PathVariable, exception);
         }
 
-        if (stream.Documents.Count == 0)
+        var root = file.GetChildren().ToList();
+        if (root.Count == 0)
         {
             return;
         }
 
-        if (stream.Documents[0].RootNode is not YamlMappingNode root
-            || root.Children.Count != 1
-            || root.Children.First() is not ({ } rootKey, var jobqueue)
-            || rootKey.ToString() != "jobqueue")
+        if (root is not [{ Key: "jobqueue" } jobqueue])
         {
             throw new ArgumentException($"The configuration file {path} must hold one mapping named jobqueue, e.g.\njobqueue:\n  slurm:\n    cores: 8\n    memory: 24GB", PathVariable);
         }
 
-        if (jobqueue is YamlScalarNode { Value: null or "" })
+        foreach (var section in MappingChildren(jobqueue, path, "jobqueue"))
         {
-            return;
-        }
-
-        foreach (var (sectionKey, sectionNode) in jobqueue is YamlMappingNode mapping ? mapping.Children : throw NotMapping(path, "jobqueue"))
-        {
-            var name = Normalize(sectionKey.ToString());
-            if (sectionNode is YamlScalarNode { Value: null or "" })
+            var name = ConfigNames.Normalize(section.Key);
+            foreach (var key in MappingChildren(section, path, $"jobqueue.{name}"))
             {
-                continue;
-            }
-
-            foreach (var (key, value) in sectionNode is YamlMappingNode settings ? settings.Children : throw NotMapping(path, $"jobqueue.{name}"))
-            {
-                Section(sections, name)[Normalize(key.ToString())] = new ConfigValue(value, $"{path}, key {name}.{key}");
+                Section(sections, name)[ConfigNames.Normalize(key.Key)] = new ConfigValue(key, $"{path}, key {name}.{key.Key}");
             }
         }
     }
 
-    private static ArgumentException NotMapping(string path, string key) =>
-        new($"In the configuration file {path}, {key} must be a mapping of keys to values.", PathVariable);
+    // An empty mapping ("slurm:" with nothing under it) holds no keys; a list or a single value is not a mapping.
+    private static List<IConfigurationSection> MappingChildren(IConfigurationSection node, string path, string key)
+    {
+        var children = node.GetChildren().ToList();
+        return (children.Count == 0 && node.Value is null or "") || (children.Count > 0 && !ConfigValue.IsList(children))
+            ? children
+            : throw new ArgumentException($"In the configuration file {path}, {key} must be a mapping of keys to values.", PathVariable);
+    }
 
     private static Dictionary<string, ConfigValue> Section(Dictionary<string, Dictionary<string, ConfigValue>> sections, string name) =>
         sections.TryGetValue(name, out var section) ? section : sections[name] = [];
 
-    private static YamlNode ParseYamlValue(string text, string variable)
+    // A variable may hold a YAML list, JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES="[--exclusive, --gres=gpu:1]", as dask's
+    // DASK_ variables do; numbered variables (…__JOB_EXTRA_DIRECTIVES__0) are the configuration library's own form.
+    private static IConfigurationSection ParseVariable(IConfigurationSection key, string variable)
     {
-        var stream = new YamlStream();
+        if (key.Value?.TrimStart().StartsWith('[') != true)
+        {
+            return key;
+        }
+
         try
         {
-            stream.Load(new StringReader(text));
+            var yaml = new MemoryStream(Encoding.UTF8.GetBytes($"value: {key.Value}"));
+            return new ConfigurationBuilder().AddYamlStream(yaml).Build().GetSection("value");
         }
-        catch (YamlException exception)
+        catch (FormatException exception)
         {
-            throw new ArgumentException($"Environment variable {variable} = \"{text}\" is not a YAML value: {exception.Message}", variable, exception);
+            throw new ArgumentException($"Environment variable {variable} = \"{key.Value}\" is not a YAML value: {exception.Message}", variable, exception);
         }
-
-        return stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
     }
 
-    private static object? Convert(ConfigValue configured, Type type, string key)
+    private static string VariableName(IConfigurationSection node) => VariablePrefix + node.Path.Replace(ConfigurationPath.KeyDelimiter, "__", StringComparison.Ordinal);
+
+    private static ArgumentException MalformedVariable(IConfigurationSection node)
     {
-        var target = Nullable.GetUnderlyingType(type) ?? type;
-        var node = configured.Node;
-        if (node is YamlScalarNode { Value: null or "" or "null" or "~" })
-        {
-            return null;
-        }
-
-        if (target == typeof(IReadOnlyList<string>))
-        {
-            return node switch
-            {
-                YamlSequenceNode sequence when sequence.Children.All(item => item is YamlScalarNode) =>
-                    sequence.Children.Select(item => ((YamlScalarNode)item).Value ?? "").ToArray(),
-                YamlScalarNode scalar => new[] { scalar.Value! },
-                _ => throw WrongType(configured, key, "a list of strings", $"{key}: [\"--exclusive\"]"),
-            };
-        }
-
-        var text = node is YamlScalarNode { Value: { } value } ? value : throw WrongType(configured, key, "a single value", $"{key}: value");
-        if (target == typeof(string))
-        {
-            return text;
-        }
-
-        if (target == typeof(int))
-        {
-            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw WrongType(configured, key, "a whole number", $"{key}: 8");
-        }
-
-        if (target == typeof(bool))
-        {
-            return text.ToLowerInvariant() switch
-            {
-                "true" or "yes" => true,
-                "false" or "no" => false,
-                _ => throw WrongType(configured, key, "true or false", $"{key}: true"),
-            };
-        }
-
-        if (target == typeof(TimeSpan))
-        {
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds)
-                : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span
-                : throw WrongType(configured, key, "seconds or hh:mm:ss", $"{key}: 60");
-        }
-
-        if (target.IsEnum)
-        {
-            var names = Enum.GetNames(target);
-            return names.FirstOrDefault(name => Normalize(name) == Normalize(text).Replace("-", "", StringComparison.Ordinal)) is { } found
-                ? Enum.Parse(target, found)
-                : throw WrongType(configured, key, $"one of {Listing(names.Select(KebabCase))}", $"{key}: {KebabCase(names[0])}");
-        }
-
-        throw new NotSupportedException($"Options of type {type} cannot come from the configuration file.");
+        var variable = VariableName(node);
+        return new ArgumentException($"Environment variable {variable} should be named JOBQUEUE__<SECTION>__<KEY>, e.g. JOBQUEUE__SLURM__QUEUE.", variable);
     }
-
-    private static ArgumentException WrongType(ConfigValue configured, string key, string expected, string example) =>
-        new($"{configured.Origin}: expected {expected}, e.g. {example}; got {configured.Node}.", key);
-
-    // Section and key names compare case-insensitively, with '_' (environment variables) standing for '-'.
-    private static string Normalize(string name) => name.Trim().ToLowerInvariant().Replace('_', '-');
-
-    private static string KebabCase(string name)
-    {
-        var kebab = new StringBuilder();
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]))))
-            {
-                kebab.Append('-');
-            }
-
-            kebab.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return kebab.ToString();
-    }
-
-    private static string Listing(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order()) : "(none)";
-
-    private sealed record ConfigValue(YamlNode Node, string Origin);
 }

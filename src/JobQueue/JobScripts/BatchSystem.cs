@@ -73,7 +73,7 @@ internal abstract class BatchSystem
     /// <summary>Standard output and error files of a job whose log id is <paramref name="logId"/>; null where one goes to the other.</summary>
     public abstract (string Output, string? Error) LogFiles(string logDirectory, string jobName, string logId);
 
-    public string TemplateResourceName => $"JobQueue.Templates.{ConfigSection}.sh.hbs";
+    public string TemplateResourceName => $"JobQueue.Templates.{ConfigSection}.sh.scriban";
 
     /// <summary>Adds the template values only this system has; throws <see cref="ArgumentException"/> for bad system-specific options.</summary>
     public abstract void AddTemplateValues(JobQueueOptions options, JobResources resources, IDictionary<string, object?> values);

@@ -258,13 +258,13 @@ internal sealed class JobDefinition
             var path = ExpandHome(templatePath);
             return File.Exists(path)
                 ? (path, File.ReadAllText(path))
-                : throw new ArgumentException($"{optionsType}.{option} = \"{templatePath}\" does not exist; copy one of the templates/*.sh.hbs files of JobQueue and point TemplatePath at it.", option);
+                : throw new ArgumentException($"{optionsType}.{option} = \"{templatePath}\" does not exist; copy one of the templates/*.sh.scriban files of JobQueue and point TemplatePath at it.", option);
         }
 
         using var stream = typeof(JobDefinition).Assembly.GetManifestResourceStream(system.TemplateResourceName)
             ?? throw new InvalidOperationException($"The built-in template {system.TemplateResourceName} is missing from the JobQueue assembly.");
         using var reader = new StreamReader(stream);
-        return ($"built-in {system.ConfigSection}.sh.hbs", reader.ReadToEnd());
+        return ($"built-in {system.ConfigSection}.sh.scriban", reader.ReadToEnd());
     }
 
     // The WorkerHost ships next to this library; run it with the dotnet host that runs this process.

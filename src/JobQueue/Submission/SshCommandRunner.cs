@@ -1,3 +1,4 @@
+using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using JobQueue.JobScripts;
@@ -9,7 +10,7 @@ namespace JobQueue.Submission;
 /// (ControlMaster) whose socket lives in a private directory; every later command reuses it. Remote commands are
 /// single shell lines built from quoted words; file contents always travel on standard input.
 /// </summary>
-internal sealed partial class SshCommandRunner : ICommandRunner
+internal sealed partial class SshCommandRunner : IRemoteRunner
 {
     private const int MissingFileExit = 44;
     private static readonly TimeSpan MasterLinger = TimeSpan.FromSeconds(60);
@@ -28,7 +29,7 @@ internal sealed partial class SshCommandRunner : ICommandRunner
         _commandDirectory = commandDirectory;
         if (OperatingSystem.IsWindows())
         {
-            throw new PlatformNotSupportedException("Submitting over SSH needs OpenSSH connection sharing (ControlMaster), which Windows' ssh lacks; run from Linux or macOS, or on the login node itself.");
+            throw new PlatformNotSupportedException("SshOptions.Client = SshClientKind.OpenSsh needs OpenSSH connection sharing (ControlMaster), which Windows' ssh lacks; use the default SshClientKind.SshNet, run from Linux or macOS, or run on the login node itself.");
         }
 
         _controlDirectory = Path.Combine(Path.GetTempPath(), $"jobqueue-ssh-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
@@ -57,6 +58,12 @@ internal sealed partial class SshCommandRunner : ICommandRunner
             arguments.AddRange(["-i", JobDefinition.ExpandHome(identity), "-o", "IdentitiesOnly=yes"]);
         }
 
+        if (options.KnownHostsFile is { } knownHosts)
+        {
+            // As with SSH.NET: a key missing from the file is refused, never added to it.
+            arguments.AddRange(["-o", $"UserKnownHostsFile={JobDefinition.ExpandHome(knownHosts)}", "-o", "StrictHostKeyChecking=yes"]);
+        }
+
         arguments.AddRange(options.ExtraArgs ?? []);
         _sshArguments = arguments;
     }
@@ -65,24 +72,12 @@ internal sealed partial class SshCommandRunner : ICommandRunner
 
     public async Task<CommandResult> RunAsync(string command, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken, string? workingDirectory = null)
     {
-        var program = _commandDirectory is null ? command : $"{_commandDirectory.TrimEnd('/')}/{command}";
-        var line = ShellWords.Join([program, .. arguments]);
-        var result = await RunRemoteAsync(workingDirectory is null ? line : $"cd {ShellWords.Quote(workingDirectory)} && {line}", standardInput, cancellationToken).ConfigureAwait(false);
+        var result = await RunRemoteAsync(RemoteShell.CommandLine(_commandDirectory, command, arguments, workingDirectory), standardInput, cancellationToken).ConfigureAwait(false);
         return result with { CommandLine = $"{CommandResult.Describe(command, arguments)} (on {Where})" };
     }
 
-    public async Task<string> HomeDirectoryAsync(CancellationToken cancellationToken)
-    {
-        if (_home is null)
-        {
-            var result = (await RunShellAsync("printf '%s' \"$HOME\"", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
-            _home = result.StandardOutput.Trim() is { Length: > 0 } home
-                ? home
-                : throw new BatchCommandException($"{Where} did not say what its home directory is ($HOME is empty).", result.CommandLine, result.ExitCode, result.StandardOutput, result.StandardError);
-        }
-
-        return _home;
-    }
+    public async Task<string> HomeDirectoryAsync(CancellationToken cancellationToken) =>
+        _home ??= RemoteShell.HomeDirectory(await RunShellAsync(RemoteShell.HomeDirectoryCommand, cancellationToken).ConfigureAwait(false), Where);
 
     public async Task WriteFileAsync(string path, string content, CancellationToken cancellationToken)
     {
@@ -119,9 +114,16 @@ internal sealed partial class SshCommandRunner : ICommandRunner
     public async Task DeleteFileAsync(string path, CancellationToken cancellationToken) =>
         (await RunShellAsync($"rm -f {ShellWords.Quote(path)}", cancellationToken).ConfigureAwait(false)).EnsureSuccess();
 
-    /// <summary>Runs <paramref name="remoteCommand"/> with <paramref name="writeInput"/> writing its (binary) standard input.</summary>
-    public Task<CommandResult> RunWithInputAsync(string remoteCommand, Func<Stream, CancellationToken, Task> writeInput, CancellationToken cancellationToken) =>
-        RunRemoteAsync(remoteCommand, null, cancellationToken, writeInput);
+    public async Task<bool> FileExistsAsync(string path, CancellationToken cancellationToken) =>
+        (await RunShellAsync($"test -e {ShellWords.Quote(path)}", cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+
+    /// <summary>The files travel as a tar stream on standard input and are unpacked aside, then renamed.</summary>
+    public async Task UploadDirectoryAsync(string directory, IReadOnlyList<string> files, string marker, CancellationToken cancellationToken)
+    {
+        var quoted = ShellWords.Quote(directory);
+        var unpack = $"set -e; t={quoted}.$$; mkdir -p \"$t\"; tar -xf - -C \"$t\"; touch \"$t\"/{ShellWords.Quote(marker)}; mv -T \"$t\" {quoted} 2>/dev/null || rm -rf \"$t\"";
+        (await RunRemoteAsync(unpack, null, cancellationToken, (stream, token) => WriteTarAsync(stream, files, token)).ConfigureAwait(false)).EnsureSuccess();
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -167,11 +169,20 @@ internal sealed partial class SshCommandRunner : ICommandRunner
         }
     }
 
+    private static async Task WriteTarAsync(Stream output, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    {
+        await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        foreach (var file in files)
+        {
+            await tar.WriteEntryAsync(file, Path.GetFileName(file), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private BatchCommandException ConnectionFailure(CommandResult result)
     {
         var said = result.StandardError.Trim();
         var why = HostKeyProblem().IsMatch(said)
-            ? $"the host key of {_options.Host} is unknown or has changed ({said}). Check the key fingerprint and add it to known_hosts (e.g. ssh-keyscan, or one interactive ssh login), or point -o UserKnownHostsFile in SshOptions.ExtraArgs at a file that has it."
+            ? $"the host key of {_options.Host} is unknown or has changed ({said}). Check the key fingerprint and add it to known_hosts (e.g. ssh-keyscan, or one interactive ssh login), or point SshOptions.KnownHostsFile at a file that has it."
             : AuthenticationProblem().IsMatch(said)
                 ? $"the login was refused ({said}). Check SshOptions.User and SshOptions.IdentityFile, that the key is in ~/.ssh/authorized_keys there, and that it needs no passphrase (or is in ssh-agent): ssh runs with BatchMode=yes and cannot ask."
                 : $"ssh could not connect or the connection broke ({(said.Length > 0 ? said : "it printed nothing")}).";

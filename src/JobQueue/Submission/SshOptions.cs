@@ -1,9 +1,9 @@
 namespace JobQueue;
 
 /// <summary>
-/// Submit through SSH to a login node with the system's OpenSSH client: one connection (ControlMaster) carries every
-/// command, job scripts and the cluster secret go through its standard input, never onto a command line. Keys must
-/// work without a prompt (BatchMode): use an agent or a key without passphrase.
+/// Submit through SSH to a login node: one connection carries every command, job scripts and the cluster secret travel
+/// on standard input or SFTP, never on a command line. The default client is SSH.NET (<see cref="SshClientKind.SshNet"/>);
+/// <see cref="Client"/> = <see cref="SshClientKind.OpenSsh"/> runs the system's ssh instead.
 /// </summary>
 public sealed record SshOptions
 {
@@ -16,10 +16,31 @@ public sealed record SshOptions
     /// <summary>SSH port. <value>The default is ssh's (22).</value></summary>
     public int? Port { get; init; }
 
-    /// <summary>Private key to log in with. <value>The default is ssh's keys and agent.</value></summary>
+    /// <summary>
+    /// Private key to log in with. <value>The default is, with SSH.NET, the first of <c>~/.ssh/id_ed25519</c>,
+    /// <c>id_ecdsa</c>, <c>id_rsa</c> that exists; with OpenSSH, ssh's keys and agent.</value>
+    /// </summary>
     public string? IdentityFile { get; init; }
 
-    /// <summary>More ssh arguments, e.g. <c>["-o", "UserKnownHostsFile=~/hosts", "-J", "gateway"]</c>.</summary>
+    /// <summary>The SSH client. <value>The default is <see cref="SshClientKind.SshNet"/>.</value></summary>
+    public SshClientKind Client { get; init; }
+
+    /// <summary>
+    /// The known-hosts file the login node's key must be in; an unknown or changed key is refused, never added.
+    /// <value>The default is <c>~/.ssh/known_hosts</c> (OpenSSH: its own configuration).</value>
+    /// </summary>
+    public string? KnownHostsFile { get; init; }
+
+    /// <summary>SSH.NET only: gives the passphrase of an encrypted key, called with the key file's path.</summary>
+    public Func<string, string>? IdentityPassphrase { get; init; }
+
+    /// <summary>
+    /// SSH.NET only: answers a keyboard-interactive question (password, one-time code); called once per question of each
+    /// login. <value>The default is no keyboard-interactive login.</value>
+    /// </summary>
+    public Func<SshPrompt, string>? KeyboardInteractive { get; init; }
+
+    /// <summary>OpenSSH only: more ssh arguments, e.g. <c>["-J", "gateway"]</c>.</summary>
     public IReadOnlyList<string>? ExtraArgs { get; init; }
 
     /// <summary>
@@ -58,6 +79,30 @@ public sealed record SshOptions
         if (IdentityFile is not null && !File.Exists(JobScripts.JobDefinition.ExpandHome(IdentityFile)))
         {
             throw new ArgumentException($"{Option(nameof(IdentityFile))} = \"{IdentityFile}\" does not exist; point it at a private key such as ~/.ssh/id_ed25519.", nameof(IdentityFile));
+        }
+
+        ValidateClient(Option);
+    }
+
+    private void ValidateClient(Func<string, string> option)
+    {
+        if (!Enum.IsDefined(Client))
+        {
+            throw new ArgumentException($"{option(nameof(Client))} = {(int)Client} is not a client; use SshClientKind.SshNet or SshClientKind.OpenSsh.", nameof(Client));
+        }
+
+        if (ExtraArgs is not null && Client != SshClientKind.OpenSsh)
+        {
+            throw new ArgumentException(
+                $"{option(nameof(ExtraArgs))} is for the system's ssh only: set {option(nameof(Client))} = SshClientKind.OpenSsh to pass ssh arguments, or use {option(nameof(KnownHostsFile))} and {option(nameof(IdentityFile))} with SSH.NET.",
+                nameof(ExtraArgs));
+        }
+
+        if (Client == SshClientKind.OpenSsh && (IdentityPassphrase is not null || KeyboardInteractive is not null))
+        {
+            throw new ArgumentException(
+                $"{option(nameof(IdentityPassphrase))} and {option(nameof(KeyboardInteractive))} are for SSH.NET: the system's ssh runs in batch mode and cannot ask; use ssh-agent, or Client = SshClientKind.SshNet.",
+                nameof(KeyboardInteractive));
         }
     }
 }

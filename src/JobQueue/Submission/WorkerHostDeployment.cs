@@ -1,9 +1,7 @@
-using System.Formats.Tar;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Security.Cryptography;
 using JobQueue.Execution;
-using JobQueue.JobScripts;
 
 namespace JobQueue.Submission;
 
@@ -14,18 +12,15 @@ namespace JobQueue.Submission;
 internal static class WorkerHostDeployment
 {
     /// <summary>Makes sure the WorkerHost is on the remote side; returns the remote path of WorkerHost.dll.</summary>
-    public static async Task<string> EnsureDeployedAsync(SshCommandRunner ssh, CancellationToken cancellationToken)
+    public static async Task<string> EnsureDeployedAsync(IRemoteRunner remote, CancellationToken cancellationToken)
     {
+        const string marker = ".complete";
         WorkerHostLocation.EnsureExists();
         var files = Files();
-        var directory = $"{await ssh.HomeDirectoryAsync(cancellationToken).ConfigureAwait(false)}/.jobqueue/workerhost/{await HashAsync(files, cancellationToken).ConfigureAwait(false)}";
-        var quoted = ShellWords.Quote(directory);
-        var check = await ssh.RunShellAsync($"test -f {ShellWords.Quote($"{directory}/.complete")}", cancellationToken).ConfigureAwait(false);
-        if (check.ExitCode != 0)
+        var directory = $"{await remote.HomeDirectoryAsync(cancellationToken).ConfigureAwait(false)}/.jobqueue/workerhost/{await HashAsync(files, cancellationToken).ConfigureAwait(false)}";
+        if (!await remote.FileExistsAsync($"{directory}/{marker}", cancellationToken).ConfigureAwait(false))
         {
-            // Unpacked aside and renamed, so a half-copied directory is never taken for a complete one.
-            var unpack = $"set -e; t={quoted}.$$; mkdir -p \"$t\"; tar -xf - -C \"$t\"; touch \"$t/.complete\"; mv -T \"$t\" {quoted} 2>/dev/null || rm -rf \"$t\"";
-            (await ssh.RunWithInputAsync(unpack, (stream, token) => WriteTarAsync(stream, files, token), cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+            await remote.UploadDirectoryAsync(directory, files, marker, cancellationToken).ConfigureAwait(false);
         }
 
         return $"{directory}/{Path.GetFileName(WorkerHostLocation.EntryAssembly)}";
@@ -72,14 +67,5 @@ internal static class WorkerHostDeployment
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
-    }
-
-    private static async Task WriteTarAsync(Stream output, IReadOnlyList<string> files, CancellationToken cancellationToken)
-    {
-        await using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-        foreach (var file in files)
-        {
-            await tar.WriteEntryAsync(file, Path.GetFileName(file), cancellationToken).ConfigureAwait(false);
-        }
     }
 }

@@ -98,7 +98,7 @@ public sealed class BatchClusterTests
         var error = await Assert.ThrowsAsync<WorkersDidNotStartException>(() => cluster.WaitForWorkersAsync(1, Deadline));
 
         Assert.Equal(JobState.Failed, error.Job.State);
-        if (system is TestBatchSystem.Slurm or TestBatchSystem.SlurmOverSsh)
+        if (IsSlurm(system))
         {
             Assert.Equal(3, error.Job.ExitCode);
         }
@@ -277,7 +277,7 @@ public sealed class BatchClusterTests
 
     private static void AssertCancelledState(TestBatchSystem system, JobInfo cancelled)
     {
-        if (system is TestBatchSystem.Slurm or TestBatchSystem.SlurmOverSsh)
+        if (IsSlurm(system))
         {
             Assert.Equal(JobState.Cancelled, cancelled.State);
         }

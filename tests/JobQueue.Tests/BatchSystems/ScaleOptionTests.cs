@@ -34,6 +34,29 @@ public sealed class ScaleOptionTests
     }
 
     [Fact]
+    public async Task ExtraArgs_and_the_SSH_NET_callbacks_are_each_refused_with_the_other_client()
+    {
+        var extraArgs = Assert.Throws<ArgumentException>(() => TestClusters.Slurm(new SlurmOptions
+        {
+            Cores = 1, Memory = "1GB", Ssh = new SshOptions { Host = "login1", ExtraArgs = ["-J", "gateway"], DeployWorkerHost = true },
+        }));
+        Assert.Equal("ExtraArgs", extraArgs.ParamName);
+        Assert.StartsWith("SlurmOptions.Ssh.ExtraArgs is for the system's ssh only: set SlurmOptions.Ssh.Client = SshClientKind.OpenSsh", extraArgs.Message);
+
+        var prompt = Assert.Throws<ArgumentException>(() => TestClusters.Slurm(new SlurmOptions
+        {
+            Cores = 1, Memory = "1GB", Ssh = new SshOptions { Host = "login1", Client = SshClientKind.OpenSsh, KeyboardInteractive = _ => "", DeployWorkerHost = true },
+        }));
+        Assert.StartsWith("SlurmOptions.Ssh.IdentityPassphrase and SlurmOptions.Ssh.KeyboardInteractive are for SSH.NET", prompt.Message);
+
+        await using var accepted = TestClusters.Slurm(new SlurmOptions
+        {
+            Cores = 1, Memory = "1GB", Ssh = new SshOptions { Host = "login1", Client = SshClientKind.OpenSsh, ExtraArgs = ["-J", "gateway"], DeployWorkerHost = true },
+        });
+        Assert.StartsWith("#!/usr/bin/env bash\n", accepted.JobScript());
+    }
+
+    [Fact]
     public void The_summary_line_of_a_cluster_that_never_started()
     {
         var cluster = TestClusters.Slurm(new SlurmOptions { Name = "chem", Cores = 4, Memory = "8GB" });

@@ -13,7 +13,12 @@ public enum TestBatchSystem
     Slurm,
     GridEngine,
     Pbs,
+
+    /// <summary>Slurm through the loopback sshd with SSH.NET, the default client.</summary>
     SlurmOverSsh,
+
+    /// <summary>Slurm through the loopback sshd with the system's OpenSSH client.</summary>
+    SlurmOverOpenSsh,
 }
 
 /// <summary>
@@ -22,18 +27,18 @@ public enum TestBatchSystem
 /// </summary>
 public abstract class OnBatchSystemAttribute : DataAttribute
 {
-    private readonly TestBatchSystem _system;
+    private readonly TestBatchSystem[] _systems;
 
-    protected OnBatchSystemAttribute(TestBatchSystem system)
+    protected OnBatchSystemAttribute(params TestBatchSystem[] systems)
     {
-        _system = system;
-        if (!LocalBatchSystems.IsContinuousIntegration && TestClusterFactory.MissingReason(system) is { } reason)
+        _systems = systems;
+        if (!LocalBatchSystems.IsContinuousIntegration && TestClusterFactory.MissingReason(systems[0]) is { } reason)
         {
             Skip = reason;
         }
     }
 
-    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [[_system]];
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => _systems.Select(system => new object[] { system });
 }
 
 public sealed class OnSlurmAttribute() : OnBatchSystemAttribute(TestBatchSystem.Slurm);
@@ -42,7 +47,11 @@ public sealed class OnGridEngineAttribute() : OnBatchSystemAttribute(TestBatchSy
 
 public sealed class OnPbsAttribute() : OnBatchSystemAttribute(TestBatchSystem.Pbs);
 
-public sealed class OnSlurmOverSshAttribute() : OnBatchSystemAttribute(TestBatchSystem.SlurmOverSsh);
+/// <summary>Two rows: SSH.NET and the system's OpenSSH client, against the same loopback sshd.</summary>
+public sealed class OnSlurmOverSshAttribute() : OnBatchSystemAttribute(TestBatchSystem.SlurmOverSsh, TestBatchSystem.SlurmOverOpenSsh);
+
+/// <summary>SSH.NET only: for what the system's ssh cannot do in batch mode (answer questions).</summary>
+public sealed class OnSlurmOverSshNetAttribute() : OnBatchSystemAttribute(TestBatchSystem.SlurmOverSsh);
 
 /// <summary>Clusters on the local batch systems, each with its own job name, and the batch systems' own view of their jobs.</summary>
 internal static partial class TestClusterFactory
@@ -69,6 +78,7 @@ internal static partial class TestClusterFactory
             TestBatchSystem.Slurm => new SlurmOptions { Queue = LocalBatchSystems.Fact("SLURM_PARTITION") },
             TestBatchSystem.GridEngine => new SGEOptions { Queue = LocalBatchSystems.Fact("SGE_QUEUE") },
             TestBatchSystem.Pbs => new PBSOptions { CommandDirectory = LocalBatchSystems.Fact("PBS_COMMAND_DIR") },
+            TestBatchSystem.SlurmOverOpenSsh => new SlurmOptions { Queue = LocalBatchSystems.Fact("SLURM_PARTITION"), Ssh = Ssh(SshClientKind.OpenSsh) },
             _ => new SlurmOptions { Queue = LocalBatchSystems.Fact("SLURM_PARTITION"), Ssh = Ssh() },
         };
         options = options with
@@ -99,15 +109,19 @@ internal static partial class TestClusterFactory
     }
 
     /// <summary>The test user on the loopback sshd, with the host key pinned.</summary>
-    public static SshOptions Ssh() => new()
+    public static SshOptions Ssh(SshClientKind client = SshClientKind.SshNet) => new()
     {
         Host = LocalBatchSystems.Fact("SSH_HOST"),
         Port = int.Parse(LocalBatchSystems.Fact("SSH_PORT")),
         User = LocalBatchSystems.Fact("SSH_USER"),
         IdentityFile = LocalBatchSystems.Fact("SSH_IDENTITY_FILE"),
-        ExtraArgs = ["-o", $"UserKnownHostsFile={LocalBatchSystems.Fact("SSH_KNOWN_HOSTS")}", "-o", "StrictHostKeyChecking=yes"],
+        KnownHostsFile = LocalBatchSystems.Fact("SSH_KNOWN_HOSTS"),
+        Client = client,
         DeployWorkerHost = true,
     };
+
+    /// <summary>Whether <paramref name="system"/> is Slurm, on this machine or through either SSH client.</summary>
+    public static bool IsSlurm(TestBatchSystem system) => system is TestBatchSystem.Slurm or TestBatchSystem.SlurmOverSsh or TestBatchSystem.SlurmOverOpenSsh;
 
     /// <summary>A directive that keeps a job queued for an hour: it stays pending for as long as a test runs.</summary>
     public static string StartInAnHour(TestBatchSystem system) =>

@@ -180,6 +180,64 @@ public sealed class JobQueueConfigTests : IDisposable
             $"The configuration file {_directory}/missing.yaml cannot be read:",
             Assert.Throws<ArgumentException>(() => JobQueueConfig.Load($"{_directory}/missing.yaml", new Dictionary<string, string>())).Message);
 
+    [Theory]
+    [InlineData("listen-address: not-an-address", "SlurmOptions.ListenAddress = \"not-an-address\" is not an IP address")]
+    [InlineData("dashboard-address: nowhere", "SlurmOptions.DashboardAddress = \"nowhere\" is not an IP address with an optional port")]
+    public void Listen_and_dashboard_addresses_from_the_file_reach_the_options_and_their_validation(string line, string message)
+    {
+        var config = Load($"jobqueue:\n  slurm:\n    cores: 1\n    memory: 1GB\n    {line}\n");
+
+        var error = Assert.Throws<ArgumentException>(() => TestClusters.Slurm(new SlurmOptions(), config));
+
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void Listen_and_dashboard_addresses_in_code_beat_the_file()
+    {
+        var config = Load("jobqueue:\n  slurm:\n    cores: 1\n    memory: 1GB\n    listen-address: not-an-address\n    dashboard-address: nowhere\n");
+
+        var cluster = TestClusters.Slurm(new SlurmOptions { ListenAddress = "127.0.0.1", DashboardAddress = "127.0.0.1:0" }, config);
+
+        Assert.Contains("#SBATCH --cpus-per-task=1\n", cluster.JobScript());
+    }
+
+    [Fact]
+    public void A_list_in_the_environment_replaces_the_files_list_whole()
+    {
+        var yaml = "jobqueue:\n  slurm:\n    cores: 1\n    memory: 1GB\n    job-extra-directives: [--one, --two, --three]\n";
+        var asYaml = Load(yaml, new() { ["JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES"] = "[--exclusive, --gres=gpu:1]" });
+        var numbered = Load(yaml, new() { ["JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES__0"] = "--exclusive", ["JOBQUEUE__SLURM__JOB_EXTRA_DIRECTIVES__1"] = "--gres=gpu:1" });
+
+        foreach (var config in new[] { asYaml, numbered })
+        {
+            var script = TestClusters.Slurm(new SlurmOptions(), config).JobScript();
+            Assert.Contains("#SBATCH --exclusive\n#SBATCH --gres=gpu:1\n", script);
+            Assert.DoesNotContain("--one", script);
+        }
+    }
+
+    [Fact]
+    public void The_process_environment_is_read_through_the_environment_variables_provider()
+    {
+        // A section of its own: other tests reading the environment meanwhile never use it.
+        var section = $"ENVTEST_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__QUEUE", "from-process");
+        Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__JOB_EXTRA_DIRECTIVES", "[--exclusive]");
+        try
+        {
+            var script = TestClusters.Slurm(new SlurmOptions { ConfigName = section.ToLowerInvariant().Replace('_', '-'), Cores = 1, Memory = "1GB" }, JobQueueConfig.FromEnvironment()).JobScript();
+
+            Assert.Contains("#SBATCH -p from-process\n", script);
+            Assert.Contains("#SBATCH --exclusive\n", script);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__QUEUE", null);
+            Environment.SetEnvironmentVariable($"JOBQUEUE__{section}__JOB_EXTRA_DIRECTIVES", null);
+        }
+    }
+
     private JobQueueConfig Load(string yaml, Dictionary<string, string>? environment = null)
     {
         var path = Path.Combine(_directory, "jobqueue.yaml");

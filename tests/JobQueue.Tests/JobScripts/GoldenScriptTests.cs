@@ -70,8 +70,8 @@ public sealed class GoldenScriptTests
     [Fact]
     public void TemplatePath_replaces_the_built_in_template_and_keeps_the_shared_helpers()
     {
-        var template = Path.Combine(Path.GetTempPath(), $"jobqueue-template-{Guid.NewGuid():N}.sh.hbs");
-        File.WriteAllText(template, "#!/bin/sh\n{{#directives}}\n--cpus-per-task={{cpusPerTask}}\n--mem-bind=local\n{{/directives}}\nsrun {{workerCommand}}\n# {{name}} {{processes}}\n");
+        var template = Path.Combine(Path.GetTempPath(), $"jobqueue-template-{Guid.NewGuid():N}.sh.scriban");
+        File.WriteAllText(template, "#!/bin/sh\n{{ wrap directives }}\n--cpus-per-task={{ cpusPerTask }}\n--mem-bind=local\n{{ end ~}}\nsrun {{ workerCommand }}\n# {{ name }} {{ processes }}\n");
         try
         {
             var cluster = TestClusters.Slurm(new SlurmOptions

@@ -23,9 +23,9 @@ public sealed class ValidationTests
         { "JobName", () => TestClusters.Slurm(Valid with { JobName = "two words" }), "SlurmOptions.JobName = \"two words\" must be a non-empty name without spaces, e.g. JobName = \"chem\"." },
         { "JobIdPattern", () => TestClusters.Slurm(Valid with { JobIdPattern = @"job (\d+" }), "SlurmOptions.JobIdPattern = \"job (\\d+\" is not a valid regular expression: " },
         { "JobIdPattern", () => TestClusters.Slurm(Valid with { JobIdPattern = @"job (\d+)" }), "SlurmOptions.JobIdPattern = \"job (\\d+)\" needs a group named id around the job id, e.g. \"Job <(?<id>\\d+)>\"." },
-        { "TemplatePath", () => TestClusters.Slurm(Valid with { TemplatePath = "/nonexistent/slurm.sh.hbs" }), "SlurmOptions.TemplatePath = \"/nonexistent/slurm.sh.hbs\" does not exist; copy one of the templates/*.sh.hbs files of JobQueue and point TemplatePath at it." },
-        { "TemplatePath", () => TestClusters.Slurm(Valid with { TemplatePath = Template("{{#if queue}}never closed\n") }), "The job-script template " },
-        { "TemplatePath", () => TestClusters.Slurm(Valid with { TemplatePath = Template("{{shebang}}\n{{partition}}\n") }), "The job-script template " },
+        { "TemplatePath", () => TestClusters.Slurm(Valid with { TemplatePath = "/nonexistent/slurm.sh.scriban" }), "SlurmOptions.TemplatePath = \"/nonexistent/slurm.sh.scriban\" does not exist; copy one of the templates/*.sh.scriban files of JobQueue and point TemplatePath at it." },
+        { "TemplatePath", () => TestClusters.Slurm(Valid with { TemplatePath = Template("{{ shebang }}\n{{ if queue }}\nnever closed\n") }), "The job-script template " },
+        { "TemplatePath", () => TestClusters.Slurm(Valid with { TemplatePath = Template("{{ shebang }}\n{{ partition }}\n") }), "The job-script template " },
         { "JobCpu", () => TestClusters.Slurm(Valid with { JobCpu = -1 }), "SlurmOptions.JobCpu = -1 must be a whole number greater than 0, e.g. JobCpu = 8." },
         { "JobMem", () => TestClusters.Slurm(Valid with { JobMem = "30 G" }), "SlurmOptions.JobMem = \"30 G\" must be a Slurm memory amount without spaces, e.g. JobMem = \"30G\"." },
         { "Workers", () => new LocalCluster(new LocalOptions { Workers = 0 }), "LocalOptions.Workers = 0 must be a whole number greater than 0, e.g. Workers = 2." },
@@ -46,7 +46,7 @@ public sealed class ValidationTests
     [Fact]
     public void A_template_that_uses_an_unknown_value_lists_the_values_there_are()
     {
-        var error = Assert.Throws<ArgumentException>(() => TestClusters.Slurm(Valid with { TemplatePath = Template("{{shebang}}\n{{partition}}\n") }));
+        var error = Assert.Throws<ArgumentException>(() => TestClusters.Slurm(Valid with { TemplatePath = Template("{{ shebang }}\n{{ partition }}\n") }));
 
         Assert.Contains("partition", error.Message);
         Assert.Contains("Available values: account, cores, cpusPerTask, epilogue, jobName, logDirectory, memoryRequest, name, processes, prologue, queue, shebang, walltime, workerCommand.", error.Message);
@@ -63,7 +63,7 @@ public sealed class ValidationTests
 
     private static string Template(string text)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"jobqueue-test-{Guid.NewGuid():N}.sh.hbs");
+        var path = Path.Combine(Path.GetTempPath(), $"jobqueue-test-{Guid.NewGuid():N}.sh.scriban");
         File.WriteAllText(path, text);
         return path;
     }
