@@ -328,6 +328,7 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             foreach (var session in _sessions)
             {
+                session.Dismissed = true;
                 session.Send(new ToWorker { Shutdown = new Shutdown { Reason = reason } });
             }
         }
@@ -419,9 +420,14 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             await ReadLoopAsync(session, connection.Token).ConfigureAwait(false);
         }
-        catch (Exception exception) when (!_stopping.IsCancellationRequested)
+        catch (Exception exception) when (!_stopping.IsCancellationRequested && !session.Dismissed && !session.Draining)
         {
             _logger.LogWarning("Lost worker {Worker} ({Peer}): {Reason}", session.Name, session.Peer, Describe(exception));
+        }
+        catch (Exception exception) when (!_stopping.IsCancellationRequested)
+        {
+            // Told to shut down or drain, or leaving on its own: its call ends as it exits.
+            _logger.LogInformation("Worker {Worker} ({Peer}) left: {Reason}", session.Name, session.Peer, Describe(exception));
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException)
         {

@@ -37,6 +37,9 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
     /// <summary>Told to drain: it gets no more tasks, and what it held goes back to the queue when it leaves.</summary>
     public bool Draining { get; set; }
 
+    /// <summary>Told to shut down: the end of its call is expected, not a lost worker.</summary>
+    public bool Dismissed { get; set; }
+
     public long LastHeard { get; set; } = Environment.TickCount64;
 
     public WorkerInfo Describe() => new(
