@@ -209,7 +209,7 @@ internal static class Scenarios
     private static async Task<(TimeSpan Elapsed, double HeapPerConnection)> RegisterSimulatedWorkersAsync(int n)
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-bench-");
-        var coordinator = Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "cluster.secret")), NullLogger.Instance);
+        var coordinator = Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "cluster.secret")), new FutureCompletion((_, _) => { }), NullLogger.Instance);
         var connections = new CoordinatorConnection?[n];
         try
         {

@@ -28,6 +28,7 @@ public abstract class Cluster : IAsyncDisposable
     private readonly OwnedLoggerFactory _logging;
     private readonly ClusterCheckpoints _checkpoints = new();
     private readonly DashboardBinding? _dashboardBinding;
+    private readonly FutureCompletion _completion;
     private Coordinator? _coordinator;
     private DashboardServer? _dashboard;
     private bool _disposed;
@@ -41,6 +42,7 @@ public abstract class Cluster : IAsyncDisposable
         Seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong)));
         _coordinatorSettings = CoordinatorOptions.Resolve(options, optionsType, defaultListenAddress, secretPath) with { Seed = Seed };
         _dashboardBinding = DashboardBinding.Parse(options.DashboardAddress, optionsType);
+        _completion = new FutureCompletion((worker, connected) => OnWorkerChanged(Volatile.Read(ref _coordinator)!, worker, connected));
         Logger.LogInformation("Cluster {Name} uses Seed = {Seed}; set {Options}.Seed to repeat its random streams", name, Seed, optionsType);
     }
 
@@ -94,7 +96,7 @@ public abstract class Cluster : IAsyncDisposable
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (_coordinator is null)
                 {
-                    _coordinator = Coordinator.Start(_coordinatorSettings, Logger);
+                    _coordinator = Coordinator.Start(_coordinatorSettings, _completion, Logger);
                     OnCoordinatorStarted(_coordinator);
                     _dashboard = StartDashboard(_coordinator);
                 }
@@ -285,7 +287,8 @@ public abstract class Cluster : IAsyncDisposable
             await coordinator.DisposeAsync().ConfigureAwait(false);
         }
 
-        // After the coordinator: no result arrives any more, and every one that did is stored.
+        // After the coordinator: no result arrives any more, and every one that did completes its future and is stored.
+        await _completion.DisposeAsync().ConfigureAwait(false);
         await _checkpoints.DisposeAsync().ConfigureAwait(false);
         await ReleaseAsync().ConfigureAwait(false);
         _logging.Dispose();
@@ -295,8 +298,14 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>What the dashboard shows; a batch cluster adds its jobs and adaptive decisions.</summary>
     private protected virtual DashboardSnapshot SampleDashboard(Coordinator coordinator)
     {
-        var (workers, maps, errors) = coordinator.Sample();
-        return new DashboardSnapshot(Name, GetType().Name, coordinator.Address, workers, maps, errors);
+        var (workers, maps) = coordinator.Sample();
+        return new DashboardSnapshot(
+            Name, GetType().Name, coordinator.Address,
+            [.. workers.Select(activity => new WorkerSample(
+                activity.Worker.Name, activity.Worker.Host, activity.Worker.JobId, activity.Worker.Threads, activity.Worker.MemoryLimit, activity.Worker.ResidentMemory,
+                activity.HeldItems, activity.Worker.TasksDone, activity.SinceHeard, activity.Worker.ConnectedAt))],
+            [.. maps.Select(map => new MapSample(map.Number, map.Items, map.Done, map.Failed, map.Running, map.Cancelled))],
+            _completion.Failures.Snapshot());
     }
 
     /// <summary>Reads a batch job's log for the dashboard; null where there are no batch jobs.</summary>
@@ -317,6 +326,11 @@ public abstract class Cluster : IAsyncDisposable
 
     /// <summary>Starts whatever runs the workers, once the coordinator listens.</summary>
     private protected virtual void OnCoordinatorStarted(Coordinator coordinator)
+    {
+    }
+
+    /// <summary>A worker registered (true) or left (false); no worker connects before the coordinator is set.</summary>
+    private protected virtual void OnWorkerChanged(Coordinator coordinator, WorkerInfo worker, bool connected)
     {
     }
 
@@ -381,18 +395,44 @@ public abstract class Cluster : IAsyncDisposable
     {
         var count = Math.Min(chunkSize, items.Count - first);
         var started = Stopwatch.GetTimestamp();
-        var chunk = new (Future, byte[])[count];
+        var arguments = new byte[count][];
         for (var i = 0; i < count; i++)
         {
-            chunk[i] = (futures[first + i], EncodeArgument(items[first + i], first + i));
-            checkpoint?.Track(futures[first + i], items[first + i], chunk[i].Item2, first + i);
+            arguments[i] = EncodeArgument(items[first + i], first + i);
+            if (checkpoint is not null)
+            {
+                futures[first + i].Checkpoint = checkpoint.Track(items[first + i], arguments[i], first + i);
+            }
         }
 
-        // Items whose results the checkpoint holds complete now; the coordinator passes over finished futures.
-        checkpoint?.Resume(chunk);
+        // Items whose results the checkpoint holds complete now, and are not queued.
+        if (checkpoint is not null)
+        {
+            var stored = checkpoint.Resume([.. futures.Skip(first).Take(count).Select(future => future.Checkpoint!)]);
+            for (var i = 0; i < count; i++)
+            {
+                if (stored[i] is { } value)
+                {
+                    futures[first + i].Checkpoint = null;
+                    futures[first + i].TrySetResult(value);
+                }
+            }
+        }
+
+        var tasks = new List<TaskRecord>(count);
+        for (var i = 0; i < count; i++)
+        {
+            // Cancelled before its chunk was sent, or resumed from the checkpoint.
+            if (!futures[first + i].Completion.IsCompleted)
+            {
+                var task = new TaskRecord(map, first + i, arguments[i], futures[first + i]);
+                futures[first + i].Bind(coordinator, task);
+                tasks.Add(task);
+            }
+        }
 
         map.Statistics.AddEncoding(Stopwatch.GetElapsedTime(started));
-        coordinator.Submit(map, first, chunk);
+        coordinator.Submit(tasks);
         var next = first + count;
         if (next >= items.Count)
         {

@@ -63,32 +63,26 @@ internal sealed class ClusterCheckpoints : IAsyncDisposable
 /// <summary>One map's use of a checkpoint: the key of each item, and which items are already done.</summary>
 internal sealed class CheckpointedMap(CheckpointStore store, Func<object?, string>? key, ILogger logger)
 {
-    /// <summary>Gives <paramref name="future"/> its item's key, so that its result is stored as it arrives.</summary>
+    /// <summary>Where the result of the item at <paramref name="index"/> is stored as it arrives: its key in the checkpoint.</summary>
     /// <exception cref="ArgumentException"><see cref="MapOptions.Key"/> failed or gave no key.</exception>
-    public void Track(Future future, object? item, byte[] argument, int index) =>
-        future.Checkpoint = new CheckpointEntry(store, key is null ? DefaultKey(argument) : UserKey(item, index));
+    public CheckpointEntry Track(object? item, byte[] argument, int index) =>
+        new(store, key is null ? DefaultKey(argument) : UserKey(item, index));
 
-    /// <summary>Completes the futures whose results are stored; returns the tasks still to run.</summary>
-    public IReadOnlyList<(Future Future, byte[] Argument)> Resume(IReadOnlyList<(Future Future, byte[] Argument)> tasks)
+    /// <summary>The stored result of each entry, in order; null for those still to compute.</summary>
+    public byte[]?[] Resume(IReadOnlyList<CheckpointEntry> entries)
     {
         var stored = store.LoadResults();
-        var toRun = new List<(Future, byte[])>(tasks.Count);
-        foreach (var task in tasks)
+        var values = new byte[]?[entries.Count];
+        var toCompute = 0;
+        for (var i = 0; i < values.Length; i++)
         {
-            if (stored.TryGetValue(task.Future.Checkpoint!.Key, out var value))
-            {
-                task.Future.Checkpoint = null;
-                task.Future.TrySetResult(value);
-            }
-            else
-            {
-                toRun.Add(task);
-            }
+            values[i] = stored.GetValueOrDefault(entries[i].Key);
+            toCompute += values[i] is null ? 1 : 0;
         }
 
         logger.LogInformation("Checkpoint {Checkpoint}: {Stored} of {Items} items of {Function} are stored, {ToRun} to compute",
-            store.Display, tasks.Count - toRun.Count, tasks.Count, store.Function.Name, toRun.Count);
-        return toRun;
+            store.Display, entries.Count - toCompute, entries.Count, store.Function.Name, toCompute);
+        return values;
     }
 
     // The first 128 bits of the SHA-256 of the item's encoding: equal items share a key whatever process encodes them.

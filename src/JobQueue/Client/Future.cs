@@ -25,13 +25,14 @@ public enum FutureStatus
 public abstract class Future
 {
     private Coordinator? _coordinator;
+    private TaskRecord? _task;
 
     private protected Future()
     {
     }
 
-    /// <summary>The task's id within its cluster.</summary>
-    public ulong Id { get; private set; }
+    /// <summary>The task's id within its cluster; 0 until the task is queued (a later chunk of a map, <see cref="MapOptions.ChunkSize"/>).</summary>
+    public ulong Id => Volatile.Read(ref _task)?.Id ?? 0;
 
     public FutureStatus Status => Completion.Status switch
     {
@@ -46,38 +47,27 @@ public abstract class Future
 
     internal abstract Task Completion { get; }
 
-    // Scheduling state, guarded by the coordinator's lock.
-    internal MapState? Map { get; private set; }
-    internal byte[] Argument { get; private set; } = [];
-    internal WorkerSession? Worker { get; set; }
-    internal List<string>? LostWorkers { get; set; }
+    /// <summary>Whether a worker holds the task now; read without the coordinator's lock, for counts that are a moment old anyway.</summary>
+    internal bool IsOnWorker => Volatile.Read(ref _task)?.Worker is not null;
 
     /// <summary>Where the result is stored before the future completes; null without a checkpoint.</summary>
     internal CheckpointEntry? Checkpoint { get; set; }
-
-    /// <summary>The item's position in its map.</summary>
-    internal long Index => (long)(Id - Map!.FirstTaskId);
 
     /// <summary>Cancels the task: a queued task never runs; a running one sees its cancellation token signalled.</summary>
     public void Cancel()
     {
         // A future of a chunk not yet sent (MapOptions.ChunkSize) has no coordinator: its chunk skips it.
-        if (_coordinator is { } coordinator)
-        {
-            coordinator.Cancel(this);
-        }
-        else
+        if (Volatile.Read(ref _task) is not { } task || _coordinator!.Cancel(task))
         {
             TrySetCancelled();
         }
     }
 
-    internal void Bind(Coordinator coordinator, MapState map, long index, byte[] argument)
+    /// <summary>Makes <paramref name="task"/> the coordinator's record of this future, before it is queued.</summary>
+    internal void Bind(Coordinator coordinator, TaskRecord task)
     {
         _coordinator = coordinator;
-        Map = map;
-        Id = map.FirstTaskId + (ulong)index;
-        Argument = argument;
+        Volatile.Write(ref _task, task);
     }
 
     /// <summary>Decodes and sets the result; false when the future had already completed.</summary>

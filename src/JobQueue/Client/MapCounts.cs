@@ -25,7 +25,7 @@ public readonly record struct MapCounts(int Done, int Running, int Queued, int F
             switch (future.Status)
             {
                 case FutureStatus.Finished: done++; break;
-                case FutureStatus.Pending when future.Worker is not null: running++; break;
+                case FutureStatus.Pending when future.IsOnWorker: running++; break;
                 case FutureStatus.Pending: queued++; break;
                 default: failed++; break;
             }

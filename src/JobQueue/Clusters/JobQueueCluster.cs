@@ -233,19 +233,18 @@ public abstract class JobQueueCluster : Cluster
         }
     }
 
-    private protected override void OnCoordinatorStarted(Coordinator coordinator) =>
-        coordinator.WorkerChanged += (worker, connected) =>
+    private protected override void OnWorkerChanged(Coordinator coordinator, WorkerInfo worker, bool connected)
+    {
+        if (connected)
         {
-            if (connected)
-            {
-                _jobs.WorkerConnected(worker.JobId, DateTimeOffset.UtcNow);
-            }
-            else
-            {
-                // A retired job whose workers left is cancelled at the next round.
-                _wake.Release();
-            }
-        };
+            _jobs.WorkerConnected(worker.JobId, DateTimeOffset.UtcNow);
+        }
+        else
+        {
+            // A retired job whose workers left is cancelled at the next round.
+            _wake.Release();
+        }
+    }
 
     private protected override async Task StopWorkersAsync(Coordinator coordinator)
     {

@@ -1,69 +1,41 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using Google.Protobuf;
-using Grpc.Core;
 using JobQueue.Coordination.Protocol;
-using JobQueue.Dashboard;
-using JobQueue.Execution.Shipping;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Coordination;
 
 /// <summary>
-/// The coordinator embedded in the user's process: it accepts authenticated workers, queues tasks, sends each
-/// worker as many as it asked for (its credit), completes futures from the results, and reschedules the tasks
-/// of workers that die. One lock guards the scheduling state; encoding and decoding happen outside it.
+/// The task engine embedded in the user's process: it accepts authenticated workers, queues tasks, sends each
+/// worker as many as it asked for (its credit), and reschedules the tasks of workers that die. What becomes of
+/// tasks and workers it tells <see cref="ICoordinatorEvents"/>. One lock guards the <see cref="Scheduler"/> and the
+/// <see cref="WorkerRegistry"/>; encoding, decoding and the network stay outside it.
 /// </summary>
 internal sealed class Coordinator : IAsyncDisposable
 {
-    private const int MaxTasksPerBatch = 4096;
-
     private static readonly ToWorker Heartbeat = new() { Heartbeat = new CoordinatorHeartbeat() };
-
-    // Bounds a message of tasks and a partition by argument bytes, far below CoordinatorHost.MaxMessageSize.
-    private const int MaxBatchBytes = 16 << 20;
-    private const int MaxPartitionBytes = 1 << 20;
-    private const int FileChunkSize = 1 << 20;
-
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
-    // What the dashboard shows of the past: the latest maps and failures.
-    private const int RecentMapsKept = 20;
-    private const int RecentErrorsKept = 50;
-
     private readonly CoordinatorSettings _settings;
+    private readonly ICoordinatorEvents _events;
     private readonly ILogger _logger;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Queue<Future> _retries = new();
-    private readonly Queue<Future> _queue = new();
-    private readonly List<WorkerSession> _sessions = [];
-    private Exception? _workersCannotStart;
-    private readonly Dictionary<ByteString, uint> _functionIds = [];
-    private readonly List<FunctionDefinition> _functions = [];
-    private readonly Queue<MapState> _recentMaps = new();
-    private readonly Queue<FailureSample> _recentErrors = new();
+    private readonly Scheduler _scheduler = new();
+    private readonly WorkerRegistry _workers = new();
+    private readonly FileServer _files = new();
     private readonly ClusterCertificate _certificate;
     private readonly ClusterSecret _secret;
     private readonly RefusalLog _refusals;
+    private Exception? _workersCannotStart;
     private CoordinatorHost? _host;
-    private TaskCompletionSource _workersChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ulong _nextTaskId;
-    private long _nextMapNumber;
-
-    // Where NextPartition gathers a partition's items, reused under the lock.
-    private readonly List<Future> _partitionItems = [];
-    private long _fileBytesSent;
-    private int _nextSession;
     private Task _silenceWatch = Task.CompletedTask;
 
-    private Coordinator(CoordinatorSettings settings, ClusterCertificate certificate, ClusterSecret secret, ILogger logger)
+    private Coordinator(CoordinatorSettings settings, ClusterCertificate certificate, ClusterSecret secret, ICoordinatorEvents events, ILogger logger)
     {
         _settings = settings;
         _certificate = certificate;
         _secret = secret;
+        _events = events;
         _logger = logger;
         _refusals = new RefusalLog(logger, RefusalLogInterval);
     }
@@ -77,12 +49,12 @@ internal sealed class Coordinator : IAsyncDisposable
     public string DashboardToken => _secret.Derive("dashboard");
 
     /// <summary>Bytes of shipped files (code and large captured values) sent to workers so far: a diagnostic counter.</summary>
-    public long FileBytesSent => Interlocked.Read(ref _fileBytesSent);
+    public long FileBytesSent => _files.BytesSent;
 
     /// <summary>Makes the cluster's certificate, writes the secret file, and starts serving workers.</summary>
     /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
     /// <remarks>Synchronous because the cluster starts its coordinator on first use, from <c>Map</c> and friends.</remarks>
-    public static Coordinator Start(CoordinatorSettings settings, ILogger logger)
+    public static Coordinator Start(CoordinatorSettings settings, ICoordinatorEvents events, ILogger logger)
     {
         var certificate = ClusterCertificate.Create();
         ClusterSecret secret;
@@ -96,11 +68,11 @@ internal sealed class Coordinator : IAsyncDisposable
             throw;
         }
 
-        var coordinator = new Coordinator(settings, certificate, secret, logger);
+        var coordinator = new Coordinator(settings, certificate, secret, events, logger);
         try
         {
             // Off any caller's synchronization context (a notebook's, a UI's): the cluster starts this inside a lock.
-            var service = new WorkerChannelService(coordinator, secret.Keys, coordinator._refusals);
+            var service = new WorkerChannelService(coordinator.ServeAsync, secret.Keys, coordinator._refusals);
             coordinator._host = Task.Run(() => CoordinatorHost.StartAsync(settings, certificate, service, coordinator._refusals, logger)).GetAwaiter().GetResult();
         }
         catch
@@ -110,7 +82,7 @@ internal sealed class Coordinator : IAsyncDisposable
             throw;
         }
 
-        coordinator.Address = $"tcp://{ContactHost(settings)}:{settings.ContactPort ?? coordinator._host.Port}";
+        coordinator.Address = $"tcp://{ContactHost.Choose(settings)}:{settings.ContactPort ?? coordinator._host.Port}";
         coordinator._silenceWatch = coordinator.WatchSilenceAsync();
         logger.LogInformation("Coordinator listening at {Address} (TLS 1.3)", coordinator.Address);
         return coordinator;
@@ -122,47 +94,29 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _sessions.Select(session => session.Describe()).ToArray();
+                return _workers.Describe();
             }
         }
     }
 
-    /// <summary>A worker registered (true) or its connection ended (false); raised outside the coordinator's lock.</summary>
-    public event Action<WorkerInfo, bool>? WorkerChanged;
-
     /// <summary>Gives the function an id, shared by every equal definition so workers load it once.</summary>
     public uint RegisterFunction(FunctionDefinition definition)
     {
-        var key = definition.ToByteString();
         lock (_gate)
         {
-            if (!_functionIds.TryGetValue(key, out var id))
-            {
-                id = (uint)_functions.Count;
-                _functions.Add(new FunctionDefinition(definition) { Id = id });
-                _functionIds[key] = id;
-            }
-
-            return id;
+            return _scheduler.RegisterFunction(definition);
         }
     }
 
     /// <summary>
     /// Numbers a new map of <paramref name="count"/> items and reserves its task ids; <see cref="Submit"/> then queues its
-    /// items. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements.
+    /// tasks. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements.
     /// </summary>
     public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
     {
         lock (_gate)
         {
-            var map = new MapState(_nextMapNumber++, _nextTaskId, count, functionId, allowedFailures, batchSize);
-            _nextTaskId += (ulong)count;
-            _recentMaps.Enqueue(map);
-            if (_recentMaps.Count > RecentMapsKept)
-            {
-                _recentMaps.Dequeue();
-            }
-
+            var map = _scheduler.BeginMap(functionId, count, allowedFailures, batchSize);
             map.Statistics.EstimatedPartitionSize = () =>
             {
                 lock (_gate)
@@ -174,73 +128,84 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues consecutive items of <paramref name="map"/>, from <paramref name="firstIndex"/> on, and sends them to workers with credit.</summary>
-    public void Submit(MapState map, int firstIndex, IReadOnlyList<(Future Future, byte[] Argument)> items)
+    /// <summary>Queues tasks and sends them to workers with credit; while no worker can start, they are abandoned at once.</summary>
+    public void Submit(IReadOnlyList<TaskRecord> tasks)
     {
+        Exception? refused;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-            for (var i = 0; i < items.Count; i++)
+            refused = _workers.Count == 0 ? _workersCannotStart : null;
+            if (refused is null)
             {
-                items[i].Future.Bind(this, map, firstIndex + i, items[i].Argument);
-                if (_workersCannotStart is { } failure && _sessions.Count == 0)
+                foreach (var task in tasks)
                 {
-                    items[i].Future.TrySetException(failure);
-                    continue;
+                    _scheduler.Enqueue(task);
                 }
 
-                _queue.Enqueue(items[i].Future);
+                _scheduler.Dispatch(_workers.Sessions);
+                return;
             }
 
-            map.Undispatched += items.Count;
-            DispatchLocked();
+            foreach (var task in tasks)
+            {
+                task.Finished = true;
+            }
+        }
+
+        foreach (var task in tasks)
+        {
+            _events.TaskAbandoned(task, refused);
         }
     }
 
     /// <summary>
-    /// While no worker is connected, fails the waiting tasks, and those submitted later, with <paramref name="failure"/>
+    /// While no worker is connected, abandons the waiting tasks, and those submitted later, with <paramref name="failure"/>
     /// (why workers cannot start); null when workers may start again.
     /// </summary>
     public void WorkersCannotStart(Exception? failure)
     {
-        List<Future> waiting;
+        List<TaskRecord> waiting;
         lock (_gate)
         {
             _workersCannotStart = failure;
-            if (failure is null || _sessions.Count > 0)
+            if (failure is null || _workers.Count > 0)
             {
                 return;
             }
 
-            waiting = [.. _retries, .. _queue];
-            _retries.Clear();
-            _queue.Clear();
+            waiting = _scheduler.TakeWaiting();
+            waiting.RemoveAll(task => task.Finished);
+            waiting.ForEach(task => task.Finished = true);
         }
 
-        foreach (var future in waiting)
+        foreach (var task in waiting)
         {
-            future.TrySetException(failure);
+            _events.TaskAbandoned(task, failure);
         }
     }
 
-    public void Cancel(Future future)
+    /// <summary>Cancels a task not yet finished: a queued one is skipped, a worker is told to cancel one it holds. False when it had finished.</summary>
+    public bool Cancel(TaskRecord task)
     {
-        if (!future.TrySetCancelled())
-        {
-            return;
-        }
-
         lock (_gate)
         {
-            // A queued task is skipped when its turn comes; a worker is told to cancel a task it holds.
-            if (future.Worker is { } worker)
+            if (task.Finished)
             {
-                worker.Send(new ToWorker { Cancel = new CancelTasks { Ids = { future.Id } } });
+                return false;
+            }
+
+            task.Finished = true;
+            if (task.Worker is { } worker)
+            {
+                worker.Send(new ToWorker { Cancel = new CancelTasks { Ids = { task.Id } } });
             }
             else
             {
-                future.Map?.CountCancelled();
+                task.Map.CountCancelled();
             }
+
+            return true;
         }
     }
 
@@ -252,12 +217,12 @@ internal sealed class Coordinator : IAsyncDisposable
             Task changed;
             lock (_gate)
             {
-                if (_sessions.Count >= count)
+                if (_workers.Count >= count)
                 {
                     return;
                 }
 
-                changed = _workersChanged.Task;
+                changed = _workers.Changed;
             }
 
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -265,60 +230,29 @@ internal sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>
-    /// Items waiting for a worker, and per worker (keyed by its batch job) the partitions and items it holds: what
+    /// Tasks waiting for a worker, and per worker (keyed by its batch job) the partitions and items it holds: what
     /// adaptive scaling decides from. A partition occupies one of the worker's threads.
     /// </summary>
     public (int Queued, IReadOnlyList<(string JobId, int HeldPartitions, int HeldItems, int Threads)> Workers) Load()
     {
         lock (_gate)
         {
-            return (_queue.Count + _retries.Count,
-                _sessions.Select(session => (session.Registration.JobId, session.Assigned.Count, HeldItems(session), (int)session.Registration.Threads)).ToArray());
+            return (_scheduler.Waiting, _workers.Load());
         }
     }
 
-    private static int HeldItems(WorkerSession session)
+    /// <summary>The workers and the latest maps, for the dashboard: one pass over what the lock guards anyway.</summary>
+    public (IReadOnlyList<WorkerActivity> Workers, IReadOnlyList<MapProgress> Maps) Sample()
     {
-        var held = 0;
-        foreach (var partition in session.Assigned.Values)
-        {
-            held += partition.Items.Length;
-        }
-
-        return held;
-    }
-
-    /// <summary>The workers, the latest maps and failures, for the dashboard: one pass over what the lock guards anyway.</summary>
-    public (IReadOnlyList<WorkerSample> Workers, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors) Sample()
-    {
-        var now = Environment.TickCount64;
-        var running = new Dictionary<MapState, int>();
-        WorkerSample[] workers;
-        MapSample[] maps;
-        FailureSample[] errors;
         lock (_gate)
         {
-            workers = new WorkerSample[_sessions.Count];
-            for (var i = 0; i < workers.Length; i++)
-            {
-                var session = _sessions[i];
-                foreach (var partition in session.Assigned.Values)
-                {
-                    running[partition.Map] = running.GetValueOrDefault(partition.Map) + partition.Items.Length;
-                }
+            var (workers, running) = _workers.Activity();
 
-                var registration = session.Registration;
-                workers[i] = new WorkerSample(
-                    session.Name, registration.Host, registration.JobId, (int)registration.Threads, (long)registration.MemoryLimit, session.ResidentMemory,
-                    HeldItems(session), session.TasksDone, TimeSpan.FromMilliseconds(now - session.LastHeard), session.ConnectedAt);
-            }
-
-            // Results are counted done under this lock (TakeResults), so no item is both running and done here.
-            maps = [.. _recentMaps.Select(map => new MapSample(map.Number, map.Items, map.Statistics.Items + map.Lost, map.Failed, running.GetValueOrDefault(map), map.Cancelled))];
-            errors = [.. _recentErrors];
+            // Results are counted done under this lock (Scheduler.TakeResults), so no item is both running and done here.
+            var maps = _scheduler.RecentMaps.Select(map => new MapProgress(
+                map.Number, map.Items, map.Statistics.Items + map.Lost, map.Failed, running.GetValueOrDefault(map), map.Cancelled)).ToArray();
+            return (workers, maps);
         }
-
-        return (workers, maps, errors);
     }
 
     /// <summary>Tells every worker to exit.</summary>
@@ -326,7 +260,7 @@ internal sealed class Coordinator : IAsyncDisposable
     {
         lock (_gate)
         {
-            foreach (var session in _sessions)
+            foreach (var session in _workers.Sessions)
             {
                 session.Dismissed = true;
                 session.Send(new ToWorker { Shutdown = new Shutdown { Reason = reason } });
@@ -342,7 +276,7 @@ internal sealed class Coordinator : IAsyncDisposable
     {
         lock (_gate)
         {
-            foreach (var session in _sessions.Where(session => !session.Draining && jobIds.Contains(session.Registration.JobId)))
+            foreach (var session in _workers.Sessions.Where(session => !session.Draining && jobIds.Contains(session.Registration.JobId)))
             {
                 session.Draining = true;
                 session.Send(new ToWorker { Drain = new Drain() });
@@ -358,22 +292,23 @@ internal sealed class Coordinator : IAsyncDisposable
         }
 
         _stopping.Cancel();
-        List<Future> unfinished;
+        List<TaskRecord> unfinished;
         lock (_gate)
         {
-            foreach (var session in _sessions)
+            foreach (var session in _workers.Sessions)
             {
                 session.Abort();
             }
 
-            unfinished = [.. _retries, .. _queue, .. _sessions.SelectMany(session => session.Assigned.Values).SelectMany(partition => partition.Items)];
-            _retries.Clear();
-            _queue.Clear();
+            unfinished = [.. _scheduler.TakeWaiting(), .. _workers.Sessions.SelectMany(session => session.Assigned.Values).SelectMany(partition => partition.Tasks)];
+            unfinished.RemoveAll(task => task.Finished);
+            unfinished.ForEach(task => task.Finished = true);
         }
 
-        foreach (var future in unfinished)
+        var stopped = new ObjectDisposedException("Cluster", "The cluster was disposed before this task finished.");
+        foreach (var task in unfinished)
         {
-            future.TrySetException(new ObjectDisposedException(nameof(Cluster), "The cluster was disposed before this task finished."));
+            _events.TaskAbandoned(task, stopped);
         }
 
         await _silenceWatch.ConfigureAwait(false);
@@ -387,418 +322,78 @@ internal sealed class Coordinator : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static string ContactHost(CoordinatorSettings settings)
-    {
-        if (settings.ContactHost is not null)
-        {
-            return settings.ContactHost;
-        }
-
-        var bound = IPAddress.Parse(settings.ListenAddress);
-        if (!bound.Equals(IPAddress.Any))
-        {
-            return bound.ToString();
-        }
-
-        // Bound to every interface: workers on other machines need one they can route to.
-        return NetworkInterface.GetAllNetworkInterfaces()
-            .Where(card => card.OperationalStatus == OperationalStatus.Up && card.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(card => card.GetIPProperties().UnicastAddresses)
-            .Select(unicast => unicast.Address)
-            .FirstOrDefault(candidate => candidate.AddressFamily == AddressFamily.InterNetwork)?.ToString()
-            ?? IPAddress.Loopback.ToString();
-    }
-
-    /// <summary>Runs an authenticated worker's call until it ends: registration, the read loop, and the rescheduling of what it held.</summary>
-    public async Task ServeAsync(WorkerSession session)
+    /// <summary>Welcomes and registers an authenticated worker, and deals it tasks once it grants credit.</summary>
+    internal void Join(WorkerSession session)
     {
         session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
-        AddSession(session);
-        using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var writer = session.WriteLoopAsync(connection.Token);
-        try
-        {
-            await ReadLoopAsync(session, connection.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (!_stopping.IsCancellationRequested && !session.Dismissed && !session.Draining)
-        {
-            _logger.LogWarning("Lost worker {Worker} ({Peer}): {Reason}", session.Name, session.Peer, Describe(exception));
-        }
-        catch (Exception exception) when (!_stopping.IsCancellationRequested)
-        {
-            // Told to shut down or drain, or leaving on its own: its call ends as it exits.
-            _logger.LogInformation("Worker {Worker} ({Peer}) left: {Reason}", session.Name, session.Peer, Describe(exception));
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException)
-        {
-            // The cluster is stopping.
-        }
-        finally
-        {
-            // The writer ends with the call, not only with the coordinator.
-            session.Abort();
-            await connection.CancelAsync().ConfigureAwait(false);
-            await writer.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-            RemoveSession(session);
-        }
-    }
-
-    private static string Describe(Exception exception) => exception switch
-    {
-        RpcException rpc => rpc.Status.Detail is { Length: > 0 } detail ? detail : rpc.StatusCode.ToString(),
-        OperationCanceledException => "its connection was dropped",
-        _ => exception.Message,
-    };
-
-    private async Task ReadLoopAsync(WorkerSession session, CancellationToken cancellationToken)
-    {
-        var completed = new List<(Future[] Items, TaskResult Result)>();
-        while (await session.ReadAsync(cancellationToken).ConfigureAwait(false) is { } message)
-        {
-            session.LastHeard = Environment.TickCount64;
-            switch (message.MessageCase)
-            {
-                case FromWorker.MessageOneofCase.Results:
-                    TakeResults(session, message.Results, completed);
-                    foreach (var (items, result) in completed)
-                    {
-                        var started = Stopwatch.GetTimestamp();
-                        Complete(items, result, session.Name);
-                        items[0].Map!.Statistics.AddMessaging(started);
-                    }
-
-                    completed.Clear();
-                    break;
-                case FromWorker.MessageOneofCase.Heartbeat:
-                    lock (_gate)
-                    {
-                        session.ResidentMemory = (long)message.Heartbeat.ResidentMemory;
-                    }
-
-                    break;
-                case FromWorker.MessageOneofCase.Fetch:
-                    _ = Task.Run(() => SendFiles(session, message.Fetch.Sha256));
-                    break;
-                case FromWorker.MessageOneofCase.Leaving:
-                    lock (_gate)
-                    {
-                        session.Draining = true;
-                    }
-
-                    _logger.LogInformation("Worker {Worker} is leaving: {Reason}", session.Name, message.Leaving.Reason);
-                    break;
-                default:
-                    throw new WireProtocolException($"Unexpected {message.MessageCase} message from a registered worker.");
-            }
-        }
-    }
-
-    // Only what this process put into ShippedFiles can be asked for: a hash is not a path.
-    private void SendFiles(WorkerSession session, IEnumerable<ByteString> hashes)
-    {
-        foreach (var sha256 in hashes)
-        {
-            var content = ShippedFiles.TryRead(sha256);
-            if (content is null)
-            {
-                session.Send(new ToWorker { File = new FileChunk { Sha256 = sha256, Last = true, Error = "this cluster never shipped a file with that hash" } });
-                continue;
-            }
-
-            for (var offset = 0; offset == 0 || offset < content.Length; offset += FileChunkSize)
-            {
-                var length = Math.Min(FileChunkSize, content.Length - offset);
-                session.Send(new ToWorker
-                {
-                    File = new FileChunk { Sha256 = sha256, Data = ByteString.CopyFrom(content, offset, length), Last = offset + length == content.Length },
-                });
-            }
-
-            Interlocked.Add(ref _fileBytesSent, content.Length);
-        }
-    }
-
-    private void TakeResults(WorkerSession session, ResultBatch batch, List<(Future[], TaskResult)> completed)
-    {
         lock (_gate)
         {
-            foreach (var result in batch.Results)
-            {
-                // Only the worker that holds a partition may finish it: no late or doubled result gets through.
-                if (!session.Assigned.Remove(result.Id, out var partition))
-                {
-                    continue;
-                }
-
-                partition.Map.InFlight--;
-                var reported = Math.Min(result.ValueEnds.Count, partition.Items.Length);
-                for (var i = 0; i < partition.Items.Length; i++)
-                {
-                    partition.Items[i].Worker = null;
-                    if (i >= reported)
-                    {
-                        // Handed back unstarted (drain): they go elsewhere, in order.
-                        _retries.Enqueue(partition.Items[i]);
-                        partition.Map.Undispatched++;
-                    }
-                }
-
-                if (reported == 0)
-                {
-                    continue;
-                }
-
-                var compute = TimeSpan.FromTicks((long)(result.ComputeNanoseconds / 100));
-                partition.Map.Sizer.Observe(reported, compute.TotalSeconds);
-                partition.Map.Statistics.AddPartition(reported, compute);
-                session.TasksDone += reported;
-                completed.Add((partition.Items, result));
-            }
-
-            session.Credit += (int)batch.Credit;
-            DispatchLocked();
-        }
-    }
-
-    /// <summary>Completes each reported item of a partition with its own value, error or cancellation.</summary>
-    private void Complete(Future[] items, TaskResult result, string worker)
-    {
-        var values = result.Values.Span;
-        var (errors, cancellations) = (result.Failures?.Errors, result.Failures?.Cancelled);
-        var (start, error, cancelled) = (0, 0, 0);
-        for (var i = 0; i < result.ValueEnds.Count && i < items.Length; i++)
-        {
-            var end = (int)result.ValueEnds[i];
-            if (errors is not null && error < errors.Count && errors[error].Item == i)
-            {
-                var thrown = errors[error++].Error;
-                items[i].TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
-                RecordFailure(items[i], worker, thrown.Type, thrown.Message, thrown.StackTrace, lost: false);
-            }
-            else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
-            {
-                cancelled++;
-                items[i].TrySetCancelled();
-            }
-            else
-            {
-                items[i].TrySetResult(values[start..end]);
-            }
-
-            start = end;
-        }
-    }
-
-    // Per failure, not per task: what the dashboard counts and lists.
-    private void RecordFailure(Future future, string worker, string type, string message, string stackTrace, bool lost)
-    {
-        future.Map?.CountFailure(lost);
-        var error = new FailureSample(DateTimeOffset.UtcNow, future.Map?.Number ?? -1, future.Map is null ? -1 : future.Index, worker, type, message, stackTrace);
-        lock (_gate)
-        {
-            _recentErrors.Enqueue(error);
-            if (_recentErrors.Count > RecentErrorsKept)
-            {
-                _recentErrors.Dequeue();
-            }
-        }
-    }
-
-    // Deals partitions one at a time, round-robin, to the workers with credit, so a few long tasks spread out
-    // while a large map still leaves in one frame per worker.
-    private void DispatchLocked()
-    {
-        if (_retries.Count == 0 && _queue.Count == 0)
-        {
-            return;
-        }
-
-        var ready = _sessions.Where(session => session.Credit > 0 && !session.Closed && !session.Draining).ToList();
-        var threads = ready.Count == 0 ? 0 : _sessions.Sum(session => (int)session.Registration.Threads);
-        var batches = ready.ToDictionary(session => session, _ => new OutgoingBatch());
-        for (var turn = _nextSession++; ready.Count > 0; turn++)
-        {
-            var started = Stopwatch.GetTimestamp();
-            if (NextPartition(threads) is not { } partition)
-            {
-                break;
-            }
-
-            var session = ready[turn % ready.Count];
-            if (session.KnownFunctions.Add(partition.Map.FunctionId))
-            {
-                session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
-            }
-
-            var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Items[0].Index };
-            var bytes = 0L;
-            foreach (var future in partition.Items)
-            {
-                future.Worker = session;
-                spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(future.Argument));
-                bytes += future.Argument.Length;
-            }
-
-            session.Assigned[partition.Id] = partition;
-            session.Credit--;
-            var batch = batches[session];
-            batch.Tasks.Tasks.Add(spec);
-            batch.Bytes += bytes;
-            partition.Map.Statistics.AddMessaging(started);
-            if (session.Credit == 0 || batch.Tasks.Tasks.Count == MaxTasksPerBatch || batch.Bytes >= MaxBatchBytes)
-            {
-                session.Send(new ToWorker { Tasks = batch.Tasks });
-                batches[session] = new OutgoingBatch();
-                if (session.Credit == 0)
-                {
-                    ready.Remove(session);
-                }
-            }
-        }
-
-        foreach (var (session, batch) in batches.Where(pair => pair.Value.Tasks.Tasks.Count > 0))
-        {
-            session.Send(new ToWorker { Tasks = batch.Tasks });
-        }
-    }
-
-    /// <summary>The next consecutive pending items of one map, retries first, as many as its sizer asks for.</summary>
-    private Partition? NextPartition(int threads)
-    {
-        var source = HasPending(_retries) ? _retries : HasPending(_queue) ? _queue : null;
-        if (source is null)
-        {
-            return null;
-        }
-
-        var map = source.Peek().Map!;
-        if (map.InFlight >= map.Sizer.MaxInFlight(threads))
-        {
-            return null; // the results that size the rest are on their way
-        }
-
-        var first = source.Dequeue();
-        var size = map.Sizer.Next(map.Undispatched, threads);
-        map.InFlight++;
-        if (size == 1)
-        {
-            map.Undispatched--;
-            return new Partition(map, [first]);
-        }
-
-        var items = _partitionItems;
-        items.Add(first);
-        var bytes = (long)first.Argument.Length;
-        while (items.Count < size && bytes < MaxPartitionBytes && source.TryPeek(out var next)
-            && next.Map == map && next.Id == items[^1].Id + 1 && !next.Completion.IsCompleted)
-        {
-            items.Add(source.Dequeue());
-            bytes += next.Argument.Length;
-        }
-
-        map.Undispatched -= items.Count;
-        var partition = new Partition(map, [.. items]);
-        items.Clear();
-        return partition;
-    }
-
-    /// <summary>Drops finished (cancelled) items from the head of <paramref name="queue"/>; true when a pending one is next.</summary>
-    private static bool HasPending(Queue<Future> queue)
-    {
-        while (queue.TryPeek(out var future))
-        {
-            if (!future.Completion.IsCompleted)
-            {
-                return true;
-            }
-
-            queue.Dequeue();
-            future.Map!.Undispatched--;
-        }
-
-        return false;
-    }
-
-    private void AddSession(WorkerSession session)
-    {
-        lock (_gate)
-        {
-            // A worker restarted under its old name replaces the connection it left behind.
-            _sessions.FirstOrDefault(existing => existing.Name == session.Name)?.Abort();
-            _sessions.Add(session);
-            SignalWorkersChanged();
+            _workers.Add(session);
         }
 
         _logger.LogInformation("Worker {Worker} connected from {Host} ({Threads} threads)", session.Name, session.Registration.Host, session.Registration.Threads);
-        WorkerChanged?.Invoke(session.Describe(), true);
+        _events.WorkerChanged(session.Describe(), true);
     }
 
-    private void RemoveSession(WorkerSession session)
+    /// <summary>Takes a worker's results and credit, deals it more, and hands what it reported to <see cref="ICoordinatorEvents"/>.</summary>
+    internal void TakeResults(WorkerSession session, ResultBatch batch)
     {
-        var lost = new List<Future>();
+        var completed = new List<(TaskRecord[] Tasks, TaskResult Result)>(batch.Results.Count);
         lock (_gate)
         {
-            if (!_sessions.Remove(session))
+            _scheduler.TakeResults(session, batch, completed);
+            _scheduler.Dispatch(_workers.Sessions);
+        }
+
+        if (completed.Count > 0)
+        {
+            _events.ResultsArrived(completed, session.Name);
+        }
+    }
+
+    internal void TakeHeartbeat(WorkerSession session, Protocol.Heartbeat heartbeat)
+    {
+        lock (_gate)
+        {
+            session.ResidentMemory = (long)heartbeat.ResidentMemory;
+        }
+    }
+
+    /// <summary>The worker is leaving on its own: what it holds goes elsewhere without counting as a failure.</summary>
+    internal void TakeLeaving(WorkerSession session)
+    {
+        lock (_gate)
+        {
+            session.Draining = true;
+        }
+    }
+
+    internal void SendFiles(WorkerSession session, IEnumerable<ByteString> hashes) => _files.Send(session, hashes);
+
+    /// <summary>Removes a worker whose call ended and reschedules what it held; tasks whose workers kept dying are reported lost.</summary>
+    internal void Leave(WorkerSession session)
+    {
+        List<TaskRecord> lost;
+        lock (_gate)
+        {
+            if (!_workers.Remove(session))
             {
                 return;
             }
 
-            session.Closed = true;
-            foreach (var partition in session.Assigned.Values)
-            {
-                partition.Map.InFlight--;
-            }
-
-            foreach (var future in session.Assigned.Values.OrderBy(partition => partition.Id).SelectMany(partition => partition.Items))
-            {
-                // Items whose result already arrived keep it; the others run again, or fail when their workers keep dying.
-                future.Worker = null;
-                if (future.Completion.IsCompleted)
-                {
-                    continue;
-                }
-
-                if (session.Draining)
-                {
-                    // Sent before the drain reached the worker: not the task's fault.
-                    _retries.Enqueue(future);
-                    future.Map!.Undispatched++;
-                    continue;
-                }
-
-                (future.LostWorkers ??= []).Add(session.Name);
-                if (future.LostWorkers.Count >= future.Map!.AllowedFailures)
-                {
-                    lost.Add(future);
-                }
-                else
-                {
-                    _retries.Enqueue(future);
-                    future.Map.Undispatched++;
-                }
-            }
-
-            session.Assigned.Clear();
-            SignalWorkersChanged();
-            DispatchLocked();
+            lost = _scheduler.Reclaim(session);
+            _scheduler.Dispatch(_workers.Sessions);
         }
 
-        foreach (var future in lost)
+        foreach (var task in lost)
         {
-            var exception = new WorkerLostException(future.LostWorkers!);
-            future.TrySetException(exception);
-            RecordFailure(future, session.Name, typeof(WorkerLostException).FullName!, exception.Message, "", lost: true);
+            _events.TaskLost(task, task.LostWorkers!);
         }
 
-        WorkerChanged?.Invoke(session.Describe(), false);
+        _events.WorkerChanged(session.Describe(), false);
     }
 
-    private void SignalWorkersChanged()
-    {
-        var changed = _workersChanged;
-        _workersChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.TrySetResult();
-    }
+    private Task ServeAsync(WorkerSession session) => new WorkerCall(this, session, _logger).ServeAsync(_stopping.Token);
 
     private async Task WatchSilenceAsync()
     {
@@ -810,7 +405,7 @@ internal sealed class Coordinator : IAsyncDisposable
                 var limit = Environment.TickCount64 - (long)CoordinatorSettings.SilenceLimit.TotalMilliseconds;
                 lock (_gate)
                 {
-                    foreach (var session in _sessions)
+                    foreach (var session in _workers.Sessions)
                     {
                         if (session.LastHeard < limit)
                         {
@@ -830,13 +425,5 @@ internal sealed class Coordinator : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-    }
-
-    /// <summary>A frame of tasks for one worker being filled, and the argument bytes in it.</summary>
-    private sealed class OutgoingBatch
-    {
-        public TaskBatch Tasks { get; } = new();
-
-        public long Bytes { get; set; }
     }
 }

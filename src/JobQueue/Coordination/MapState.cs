@@ -41,24 +41,13 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
     /// <summary>Items cancelled before a worker got them; counted per cancellation, for the dashboard.</summary>
     public int Cancelled => Volatile.Read(ref _cancelled);
 
-    public void CountFailure(bool lost)
+    public void CountFailures(int failures) => Interlocked.Add(ref _failed, failures);
+
+    public void CountLost()
     {
         Interlocked.Increment(ref _failed);
-        if (lost)
-        {
-            Interlocked.Increment(ref _lost);
-        }
+        Interlocked.Increment(ref _lost);
     }
 
     public void CountCancelled() => Interlocked.Increment(ref _cancelled);
-}
-
-/// <summary>Consecutive items of one map, sent to one worker as one <see cref="Protocol.TaskSpec"/>; its id is its first item's.</summary>
-internal sealed class Partition(MapState map, Future[] items)
-{
-    public MapState Map { get; } = map;
-
-    public Future[] Items { get; } = items;
-
-    public ulong Id => Items[0].Id;
 }

@@ -6,9 +6,9 @@ namespace JobQueue.Coordination;
 
 /// <summary>
 /// The gRPC side of a worker's call: admits a bounded number of callers at a time to prove they know the secret,
-/// within a few seconds, and hands those that did, with their registration, to the coordinator.
+/// within a few seconds, and hands those that did, with their registration, to <c>serve</c> (the coordinator).
 /// </summary>
-internal sealed class WorkerChannelService(Coordinator coordinator, ClusterKeys keys, RefusalLog refusals) : WorkerChannel.WorkerChannelBase
+internal sealed class WorkerChannelService(Func<WorkerSession, Task> serve, ClusterKeys keys, RefusalLog refusals) : WorkerChannel.WorkerChannelBase
 {
     /// <summary>Callers proving themselves at once; more wait their turn within the handshake's time (a burst of workers starting together).</summary>
     public const int MaxUnauthenticated = 64;
@@ -52,7 +52,7 @@ internal sealed class WorkerChannelService(Coordinator coordinator, ClusterKeys 
             }
         }
 
-        await coordinator.ServeAsync(new WorkerSession(requestStream, responseStream, http, registration, peer)).ConfigureAwait(false);
+        await serve(new WorkerSession(requestStream, responseStream, http, registration, peer)).ConfigureAwait(false);
     }
 
     private async Task<Register> AuthenticateAsync(IAsyncStreamReader<FromWorker> input, IServerStreamWriter<ToWorker> output, CancellationToken cancellationToken)

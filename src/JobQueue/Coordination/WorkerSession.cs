@@ -42,6 +42,18 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
 
     public long LastHeard { get; set; } = Environment.TickCount64;
 
+    /// <summary>Items of the partitions it holds; under the coordinator's lock.</summary>
+    public int HeldItems()
+    {
+        var held = 0;
+        foreach (var partition in Assigned.Values)
+        {
+            held += partition.Tasks.Length;
+        }
+
+        return held;
+    }
+
     public WorkerInfo Describe() => new(
         Name, Registration.Host, Registration.JobId, (int)Registration.Threads, (long)Registration.MemoryLimit,
         Registration.ProcessId, TasksDone, ResidentMemory, ConnectedAt);

@@ -51,7 +51,7 @@ public sealed class SecurityTests
         try
         {
             // A real coordinator of another cluster: the worker's secret file names its certificate, not its secret.
-            await using var other = Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "other.secret")), NullLogger.Instance);
+            await using var other = StandaloneCoordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "other.secret")));
             var keys = ClusterSecret.Read(other.SecretPath);
             using var worker = StartWorker(other.Address, WorkerHostProcess.SecretFile(directory.FullName, RandomNumberGenerator.GetBytes(32), keys.CertificateSha256));
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

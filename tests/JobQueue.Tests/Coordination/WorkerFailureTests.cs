@@ -75,8 +75,8 @@ public sealed class WorkerFailureTests
     public async Task One_WorkerHost_with_nworkers_runs_that_many_worker_processes_sharing_its_job()
     {
         var directory = Directory.CreateTempSubdirectory("jobqueue-nworkers-");
-        var coordinator = Coordinator.Start(
-            new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "secrets", "c.secret")), NullLogger.Instance);
+        var coordinator = StandaloneCoordinator.Start(
+            new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "secrets", "c.secret")));
         try
         {
             using var job = WorkerHostProcess.Start(
@@ -112,8 +112,8 @@ public sealed class WorkerFailureTests
         var directory = Directory.CreateTempSubdirectory("jobqueue-death-");
         try
         {
-            var coordinator = Coordinator.Start(
-                new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "secrets", "c.secret")), NullLogger.Instance);
+            var coordinator = StandaloneCoordinator.Start(
+                new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "secrets", "c.secret")));
             using var worker = WorkerHostProcess.Start(
                 new WorkerCommandLine
                 {

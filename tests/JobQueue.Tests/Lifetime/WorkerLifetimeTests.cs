@@ -68,7 +68,7 @@ public sealed class WorkerLifetimeTests : IDisposable
     }
 
     private Coordinator StartCoordinator() =>
-        Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(_directory, "cluster.secret")), NullLogger.Instance);
+        StandaloneCoordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(_directory, "cluster.secret")));
 
     private Process StartWorker(Coordinator coordinator, string name, TimeSpan? lifetime, Action<string> errorLines) =>
         WorkerHostProcess.Start(
@@ -93,7 +93,7 @@ public sealed class WorkerLifetimeTests : IDisposable
 
         // One allowed failure: a task the coordinator took for lost with its worker would fail the map.
         var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), count, allowedFailures: 1, batchSize: 1);
-        coordinator.Submit(map, 0, futures.Select((future, x) => ((Future)future, ValueCodec.Encode(x, TypeAllowlist.Client))).ToArray());
+        coordinator.Submit(map, futures.Select((future, x) => ((Future)future, ValueCodec.Encode(x, TypeAllowlist.Client))).ToArray());
         return await Task.WhenAll(futures.Select(future => future.AsTask())).WaitAsync(TimeSpan.FromSeconds(120));
     }
 

@@ -18,7 +18,7 @@ public sealed class AllowlistTests
     {
         var logged = new ConcurrentQueue<string>();
         var secretPath = Path.Combine(Path.GetTempPath(), $"jobqueue-allowlist-{Guid.NewGuid():N}.secret");
-        await using var coordinator = Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, secretPath), NullLogger.Instance);
+        await using var coordinator = StandaloneCoordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, secretPath));
         using var worker = WorkerHostProcess.Start(new WorkerCommandLine
         {
             Scheduler = coordinator.Address, Name = "strict", Threads = 1, MemoryLimit = new MemorySize(1 << 30),
@@ -31,7 +31,7 @@ public sealed class AllowlistTests
             definition.Target = ByteString.CopyFrom(ValueCodec.CraftValueNamingType("System.Diagnostics.Process", "System.Diagnostics.Process"));
             var future = new Future<int>();
             var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), count: 1, allowedFailures: 1, batchSize: null);
-            coordinator.Submit(map, 0, [(future, ValueCodec.Encode(0, TypeAllowlist.Client))]);
+            coordinator.Submit(map, [(future, ValueCodec.Encode(0, TypeAllowlist.Client))]);
 
             var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await future.AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
 

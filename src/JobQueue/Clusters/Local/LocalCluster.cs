@@ -97,17 +97,18 @@ public sealed class LocalCluster : Cluster
 
     private protected override void OnCoordinatorStarted(Coordinator coordinator)
     {
-        coordinator.WorkerChanged += (worker, connected) =>
-        {
-            if (connected)
-            {
-                WorkerConnected(coordinator, worker.Name);
-            }
-        };
         WorkerHostLocation.EnsureExists();
         for (var index = 0; index < WorkerCount; index++)
         {
             StartWorker(coordinator, $"{Name}-{index}");
+        }
+    }
+
+    private protected override void OnWorkerChanged(Coordinator coordinator, WorkerInfo worker, bool connected)
+    {
+        if (connected)
+        {
+            WorkerConnected(coordinator, worker.Name);
         }
     }
 

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using JobQueue.Coordination;
+using JobQueue.Coordination.Protocol;
+using JobQueue.Dashboard;
+
+namespace JobQueue;
+
+/// <summary>
+/// The client side of <see cref="ICoordinatorEvents"/>: completes each task's future, its owner. Results are
+/// decoded here, on one loop of its own rather than on the workers' network threads, in the order they arrived;
+/// disposing waits until every result that arrived has completed its future (and reached its checkpoint).
+/// </summary>
+internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
+{
+    private readonly Channel<(IReadOnlyList<(TaskRecord[] Tasks, TaskResult Result)> Partitions, string Worker)> _arrived =
+        Channel.CreateUnbounded<(IReadOnlyList<(TaskRecord[], TaskResult)>, string)>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly Action<WorkerInfo, bool> _workerChanged;
+    private readonly Task _completing;
+
+    /// <param name="workerChanged">Told of each worker that registers (true) or leaves (false).</param>
+    public FutureCompletion(Action<WorkerInfo, bool> workerChanged)
+    {
+        _workerChanged = workerChanged;
+        _completing = Task.Run(CompleteArrivedAsync);
+    }
+
+    public RecentFailures Failures { get; } = new();
+
+    public void ResultsArrived(IReadOnlyList<(TaskRecord[] Tasks, TaskResult Result)> partitions, string worker) =>
+        _arrived.Writer.TryWrite((partitions, worker));
+
+    public void TaskLost(TaskRecord task, IReadOnlyList<string> workers)
+    {
+        var exception = new WorkerLostException(workers);
+        ((Future)task.Owner).TrySetException(exception);
+        RecordFailure(task, workers[^1], typeof(WorkerLostException).FullName!, exception.Message, "");
+    }
+
+    public void TaskAbandoned(TaskRecord task, Exception reason) => ((Future)task.Owner).TrySetException(reason);
+
+    public void WorkerChanged(WorkerInfo worker, bool connected) => _workerChanged(worker, connected);
+
+    public async ValueTask DisposeAsync()
+    {
+        _arrived.Writer.TryComplete();
+        await _completing.ConfigureAwait(false);
+    }
+
+    private async Task CompleteArrivedAsync()
+    {
+        var reader = _arrived.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var arrival))
+            {
+                foreach (var (tasks, result) in arrival.Partitions)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    Complete(tasks, result, arrival.Worker);
+                    tasks[0].Map.Statistics.AddMessaging(started);
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes each reported task of a partition with its own value, error or cancellation.</summary>
+    private void Complete(TaskRecord[] tasks, TaskResult result, string worker)
+    {
+        var values = result.Values.Span;
+        var (errors, cancellations) = (result.Failures?.Errors, result.Failures?.Cancelled);
+        var (start, error, cancelled) = (0, 0, 0);
+        for (var i = 0; i < result.ValueEnds.Count && i < tasks.Length; i++)
+        {
+            var end = (int)result.ValueEnds[i];
+            var future = (Future)tasks[i].Owner;
+            if (errors is not null && error < errors.Count && errors[error].Item == i)
+            {
+                var thrown = errors[error++].Error;
+                future.TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
+                RecordFailure(tasks[i], worker, thrown.Type, thrown.Message, thrown.StackTrace);
+            }
+            else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
+            {
+                cancelled++;
+                future.TrySetCancelled();
+            }
+            else
+            {
+                future.TrySetResult(values[start..end]);
+            }
+
+            start = end;
+        }
+    }
+
+    private void RecordFailure(TaskRecord task, string worker, string type, string message, string stackTrace) =>
+        Failures.Add(new FailureSample(DateTimeOffset.UtcNow, task.Map.Number, task.Index, worker, type, message, stackTrace));
+}

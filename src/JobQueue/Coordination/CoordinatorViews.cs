@@ -1,0 +1,10 @@
+namespace JobQueue.Coordination;
+
+/// <summary>A connected worker as the dashboard shows it: how it registered, the items it holds, and how long it has been silent.</summary>
+internal sealed record WorkerActivity(WorkerInfo Worker, int HeldItems, TimeSpan SinceHeard);
+
+/// <summary>
+/// One map's progress: <c>Done</c> counts items whose worker reported them or that failed (<c>Failed</c> included),
+/// <c>Running</c> the items on workers now, <c>Cancelled</c> those cancelled before a worker got them.
+/// </summary>
+internal sealed record MapProgress(long Number, int Items, int Done, int Failed, int Running, int Cancelled);
