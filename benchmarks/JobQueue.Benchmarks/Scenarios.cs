@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using JobQueue.Coordination;
-using JobQueue.Coordination.Protocol;
-using JobQueue.Execution;
-using JobQueue.Execution.Serialization;
+using JobQueue.Protocol;
+using JobQueue.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
+using JobQueue.Worker;
 
 namespace JobQueue.Benchmarks;
 

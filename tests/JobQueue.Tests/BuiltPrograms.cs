@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using JobQueue.Execution;
+using JobQueue.Submission;
 
 namespace JobQueue.Tests;
 

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using JobQueue.Execution.Closures;
+using JobQueue.Closures;
 
 namespace JobQueue.Checkpoints;
 

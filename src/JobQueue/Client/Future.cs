@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using JobQueue.Checkpoints;
 using JobQueue.Coordination;
-using JobQueue.Execution.Serialization;
+using JobQueue.Serialization;
 
 namespace JobQueue;
 

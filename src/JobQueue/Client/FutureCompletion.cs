@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using JobQueue.Coordination;
-using JobQueue.Coordination.Protocol;
+using JobQueue.Protocol;
 using JobQueue.Dashboard;
 
 namespace JobQueue;

@@ -1,5 +1,5 @@
-using JobQueue.Coordination.Protocol;
-using JobQueue.Execution;
+using JobQueue.Protocol;
+using JobQueue.Shipping;
 
 namespace JobQueue;
 

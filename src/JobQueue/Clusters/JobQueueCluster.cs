@@ -586,7 +586,7 @@ public abstract class JobQueueCluster : Cluster
                 try
                 {
                     var result = await SubmitScriptAsync(definition, script, arguments, first, token).ConfigureAwait(false);
-                    var submitted = SubmittedJobId.Parse(result.EnsureSuccess(), system, definition.CustomJobIdPattern);
+                    var submitted = SubmittedJobId.Parse(result.EnsureSuccess(), system.JobIdPattern, definition.CustomJobIdPattern);
                     var ids = jobs == 1 ? [submitted.Id] : system.ArrayTaskIds(submitted, jobs);
                     _jobs.AddSubmitted(ids, DateTimeOffset.UtcNow);
                     Logger.LogInformation("Submitted job {Job}", submitted);

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using JobQueue.Coordination.Protocol;
+using JobQueue.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Coordination;
@@ -325,7 +325,7 @@ internal sealed class Coordinator : IAsyncDisposable
     /// <summary>Welcomes and registers an authenticated worker, and deals it tasks once it grants credit.</summary>
     internal void Join(WorkerSession session)
     {
-        session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)CoordinatorSettings.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
+        session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)Liveness.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
         lock (_gate)
         {
             _workers.Add(session);
@@ -397,7 +397,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
     private async Task WatchSilenceAsync()
     {
-        using var timer = new PeriodicTimer(CoordinatorSettings.HeartbeatInterval);
+        using var timer = new PeriodicTimer(Liveness.HeartbeatInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using JobQueue.Protocol;
 
 namespace JobQueue.Coordination;
 
@@ -17,9 +18,6 @@ namespace JobQueue.Coordination;
 /// </summary>
 internal sealed class CoordinatorHost : IAsyncDisposable
 {
-    /// <summary>Values as large as this travel in one message, both ways, until large values travel as files.</summary>
-    public const int MaxMessageSize = 64 << 20;
-
     private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     private readonly WebApplication _application;
@@ -78,16 +76,16 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 limits.MinResponseDataRate = null;
                 limits.Http2.InitialConnectionWindowSize = 16 << 20;
                 limits.Http2.InitialStreamWindowSize = 16 << 20;
-                limits.Http2.KeepAlivePingDelay = CoordinatorSettings.HeartbeatInterval * 5;
-                limits.Http2.KeepAlivePingTimeout = CoordinatorSettings.HeartbeatInterval * 10;
+                limits.Http2.KeepAlivePingDelay = Liveness.KeepAlivePingDelay;
+                limits.Http2.KeepAlivePingTimeout = Liveness.KeepAlivePingTimeout;
             },
             logger,
             () => refusals.Add("", "the connection limit was reached (the open-file limit, ulimit -n, bounds it)"));
         builder.Services.AddRouting();
         builder.Services.AddGrpc(grpc =>
         {
-            grpc.MaxReceiveMessageSize = MaxMessageSize;
-            grpc.MaxSendMessageSize = MaxMessageSize;
+            grpc.MaxReceiveMessageSize = ChannelLimits.MaxMessageSize;
+            grpc.MaxSendMessageSize = ChannelLimits.MaxMessageSize;
         });
         builder.Services.AddSingleton(service);
         var application = builder.Build();

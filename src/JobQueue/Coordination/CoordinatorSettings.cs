@@ -12,7 +12,6 @@ internal sealed record CoordinatorSettings(string ListenAddress, IReadOnlyList<i
     public ulong Seed { get; init; }
 
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>A worker unheard of for this long is taken for dead and its tasks go elsewhere.</summary>
     public static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(30);

@@ -1,6 +1,6 @@
 using Google.Protobuf;
-using JobQueue.Coordination.Protocol;
-using JobQueue.Execution.Shipping;
+using JobQueue.Protocol;
+using JobQueue.Shipping;
 
 namespace JobQueue.Coordination;
 

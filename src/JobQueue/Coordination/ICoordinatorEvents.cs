@@ -1,4 +1,4 @@
-using JobQueue.Coordination.Protocol;
+using JobQueue.Protocol;
 
 namespace JobQueue.Coordination;
 

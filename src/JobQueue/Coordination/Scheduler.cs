@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using JobQueue.Coordination.Protocol;
+using JobQueue.Protocol;
 
 namespace JobQueue.Coordination;
 
@@ -13,7 +13,7 @@ internal sealed class Scheduler
 {
     private const int MaxTasksPerBatch = 4096;
 
-    // Bounds a message of tasks and a partition by argument bytes, far below CoordinatorHost.MaxMessageSize.
+    // Bounds a message of tasks and a partition by argument bytes, far below ChannelLimits.MaxMessageSize.
     private const int MaxBatchBytes = 16 << 20;
     private const int MaxPartitionBytes = 1 << 20;
 

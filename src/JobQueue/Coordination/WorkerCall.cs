@@ -1,5 +1,5 @@
 using Grpc.Core;
-using JobQueue.Coordination.Protocol;
+using JobQueue.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Coordination;

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using JobQueue.Execution;
 using JobQueue.Security;
+using JobQueue.Protocol;
+using JobQueue.Submission;
 
 namespace JobQueue.JobScripts;
 
@@ -89,12 +90,12 @@ internal sealed class JobDefinition
         {
             null => $"{home}/.jobqueue/logs/{JobName}",
             "" => null,
-            var directory => ExpandHome(directory, home).TrimEnd('/'),
+            var directory => HomePath.Expand(directory, home).TrimEnd('/'),
         };
         ScriptDirectory = LogDirectory ?? $"{home}/.jobqueue/scripts";
-        SecretFile = $"{ExpandHome(options.SharedTempDirectory ?? "~/.jobqueue", home).TrimEnd('/')}/secrets/{Id}.secret";
+        SecretFile = $"{HomePath.Expand(options.SharedTempDirectory ?? "~/.jobqueue", home).TrimEnd('/')}/secrets/{Id}.secret";
         CustomJobIdPattern = options.JobIdPattern is null ? null : CompileJobIdPattern(options.JobIdPattern, optionsType);
-        CommandDirectory = options.CommandDirectory is null ? null : ExpandHome(options.CommandDirectory, home);
+        CommandDirectory = options.CommandDirectory is null ? null : HomePath.Expand(options.CommandDirectory, home);
         JobArrays = options.JobArrays ?? false;
         _workerCommand = options.WorkerCommand ?? DefaultWorkerCommand();
         _workerExtraArgs = options.WorkerExtraArgs ?? [];
@@ -152,14 +153,13 @@ internal sealed class JobDefinition
     public string? CommandDirectory { get; }
     public bool JobArrays { get; }
 
-    internal static string HomeDirectory => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     /// <summary>
     /// Resolves <paramref name="options"/> (already merged with the configuration) for <paramref name="system"/>; <c>~</c> in
     /// the paths jobs see is <paramref name="home"/>, by default this user's home (over SSH, the remote user's).
     /// </summary>
     /// <exception cref="ArgumentException">An option is missing or invalid; the message names it and shows an accepted value.</exception>
-    public static JobDefinition Resolve(JobQueueOptions options, BatchSystem system, string? home = null) => new(options, system, home ?? HomeDirectory);
+    public static JobDefinition Resolve(JobQueueOptions options, BatchSystem system, string? home = null) => new(options, system, home ?? HomePath.Local);
 
     /// <summary>dask's default: all cores up to 4, else the smallest factor of the cores not below their square root.</summary>
     public static int DefaultProcesses(int cores) =>
@@ -199,11 +199,6 @@ internal sealed class JobDefinition
         };
         return _template.Render(values, _templateSource);
     }
-
-    internal static string ExpandHome(string path, string? home = null) =>
-        path == "~" ? home ?? HomeDirectory
-        : path.StartsWith("~/", StringComparison.Ordinal) ? $"{(home ?? HomeDirectory).TrimEnd('/')}/{path[2..]}"
-        : path;
 
     private static (TimeSpan Lifetime, TimeSpan Stagger) ResolveLifetime(JobQueueOptions options, Walltime walltime, Func<string, string> option)
     {
@@ -255,7 +250,7 @@ internal sealed class JobDefinition
         const string option = nameof(JobQueueOptions.TemplatePath);
         if (templatePath is not null)
         {
-            var path = ExpandHome(templatePath);
+            var path = HomePath.Expand(templatePath);
             return File.Exists(path)
                 ? (path, File.ReadAllText(path))
                 : throw new ArgumentException($"{optionsType}.{option} = \"{templatePath}\" does not exist; copy one of the templates/*.sh.scriban files of JobQueue and point TemplatePath at it.", option);

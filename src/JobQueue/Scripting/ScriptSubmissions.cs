@@ -1,4 +1,4 @@
-using JobQueue.Execution.Shipping;
+using JobQueue.Shipping;
 
 namespace JobQueue.Scripting;
 

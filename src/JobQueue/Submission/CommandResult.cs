@@ -1,4 +1,3 @@
-using JobQueue.JobScripts;
 
 namespace JobQueue.Submission;
 

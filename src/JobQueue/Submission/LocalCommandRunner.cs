@@ -19,7 +19,7 @@ internal sealed class LocalCommandRunner(string? commandDirectory) : ICommandRun
             cancellationToken);
     }
 
-    public Task<string> HomeDirectoryAsync(CancellationToken cancellationToken) => Task.FromResult(JobScripts.JobDefinition.HomeDirectory);
+    public Task<string> HomeDirectoryAsync(CancellationToken cancellationToken) => Task.FromResult(HomePath.Local);
 
     public async Task WriteFileAsync(string path, string content, CancellationToken cancellationToken)
     {

@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using JobQueue.JobScripts;
 
 namespace JobQueue.Submission;
 
@@ -55,13 +54,13 @@ internal sealed partial class SshCommandRunner : IRemoteRunner
 
         if (options.IdentityFile is { } identity)
         {
-            arguments.AddRange(["-i", JobDefinition.ExpandHome(identity), "-o", "IdentitiesOnly=yes"]);
+            arguments.AddRange(["-i", HomePath.Expand(identity), "-o", "IdentitiesOnly=yes"]);
         }
 
         if (options.KnownHostsFile is { } knownHosts)
         {
             // As with SSH.NET: a key missing from the file is refused, never added to it.
-            arguments.AddRange(["-o", $"UserKnownHostsFile={JobDefinition.ExpandHome(knownHosts)}", "-o", "StrictHostKeyChecking=yes"]);
+            arguments.AddRange(["-o", $"UserKnownHostsFile={HomePath.Expand(knownHosts)}", "-o", "StrictHostKeyChecking=yes"]);
         }
 
         arguments.AddRange(options.ExtraArgs ?? []);

@@ -1,3 +1,4 @@
+using JobQueue.Submission;
 namespace JobQueue;
 
 /// <summary>
@@ -76,7 +77,7 @@ public sealed record SshOptions
             throw new ArgumentException($"{Option(nameof(Port))} = {Port} must be a port between 1 and 65535, e.g. Port = 22.", nameof(Port));
         }
 
-        if (IdentityFile is not null && !File.Exists(JobScripts.JobDefinition.ExpandHome(IdentityFile)))
+        if (IdentityFile is not null && !File.Exists(HomePath.Expand(IdentityFile)))
         {
             throw new ArgumentException($"{Option(nameof(IdentityFile))} = \"{IdentityFile}\" does not exist; point it at a private key such as ~/.ssh/id_ed25519.", nameof(IdentityFile));
         }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using JobQueue.JobScripts;
 
 namespace JobQueue.Submission;
 
@@ -15,13 +14,13 @@ internal sealed partial record SubmittedJobId(string Id, string? ArrayTasks = nu
 
     /// <summary>
     /// Finds the id in <paramref name="result"/>'s output with <paramref name="customPattern"/> (group <c>id</c>), then the
-    /// batch system's own pattern, then the first number of the last line that holds one.
+    /// batch system's own <paramref name="systemPattern"/>, then the first number of the last line that holds one.
     /// </summary>
     /// <exception cref="BatchCommandException">The output holds no job id.</exception>
-    public static SubmittedJobId Parse(CommandResult result, BatchSystem system, Regex? customPattern)
+    public static SubmittedJobId Parse(CommandResult result, Regex systemPattern, Regex? customPattern)
     {
         var output = result.StandardOutput;
-        foreach (var pattern in new[] { customPattern, system.JobIdPattern }.OfType<Regex>())
+        foreach (var pattern in new[] { customPattern, systemPattern }.OfType<Regex>())
         {
             var match = pattern.Match(output);
             if (match.Success && match.Groups["id"].Success)

@@ -1,7 +1,6 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Security.Cryptography;
-using JobQueue.Execution;
 
 namespace JobQueue.Submission;
 

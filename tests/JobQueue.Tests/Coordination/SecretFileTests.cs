@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using JobQueue.Coordination;
-using JobQueue.Execution;
 using JobQueue.Submission;
 using Microsoft.Extensions.Logging.Abstractions;
+using JobQueue.Worker;
+using JobQueue.Protocol;
+using JobQueue.JobScripts;
 
 namespace JobQueue.Tests.Coordination;
 

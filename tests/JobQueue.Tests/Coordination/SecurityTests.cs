@@ -6,9 +6,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using JobQueue.Coordination;
-using JobQueue.Coordination.Protocol;
-using JobQueue.Execution;
+using JobQueue.Protocol;
 using Microsoft.Extensions.Logging.Abstractions;
+using JobQueue.Worker;
+using JobQueue.JobScripts;
 
 namespace JobQueue.Tests.Coordination;
 

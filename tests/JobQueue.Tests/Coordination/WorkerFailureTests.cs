@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using JobQueue.Coordination;
-using JobQueue.Execution;
 using Microsoft.Extensions.Logging.Abstractions;
+using JobQueue.Worker;
+using JobQueue.Protocol;
+using JobQueue.JobScripts;
 
 namespace JobQueue.Tests.Coordination;
 

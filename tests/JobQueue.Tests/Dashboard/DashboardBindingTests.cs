@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using JobQueue.Coordination;
 using JobQueue.Dashboard;
+using JobQueue.Protocol;
 
 namespace JobQueue.Tests.Dashboard;
 

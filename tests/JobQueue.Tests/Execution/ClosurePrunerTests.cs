@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using JobQueue.Execution.Closures;
+using JobQueue.Closures;
 
 namespace JobQueue.Tests.Execution;
 

@@ -1,4 +1,4 @@
-using JobQueue.Execution.Serialization;
+using JobQueue.Serialization;
 
 namespace JobQueue.Tests.Execution;
 

@@ -1,5 +1,5 @@
 using System.Numerics;
-using JobQueue.Execution.Serialization;
+using JobQueue.Serialization;
 using JobQueue.Tests.JobScripts;
 
 namespace JobQueue.Tests.Execution;

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using JobQueue.Execution;
 using JobQueue.JobScripts;
 using JobQueue.Tests.JobScripts;
+using JobQueue.Protocol;
+using JobQueue.Submission;
 
 namespace JobQueue.Tests.Execution;
 

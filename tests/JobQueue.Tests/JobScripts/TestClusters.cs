@@ -1,5 +1,6 @@
 using JobQueue.Configuration;
 using JobQueue.JobScripts;
+using JobQueue.Submission;
 
 namespace JobQueue.Tests.JobScripts;
 
@@ -17,6 +18,6 @@ internal static class TestClusters
     /// <summary>The job script with this machine's home directory and the cluster's random id replaced by {home} and {id}.</summary>
     public static string PortableScript(this JobQueueCluster cluster) =>
         cluster.JobScript()
-            .Replace(JobDefinition.HomeDirectory, "{home}", StringComparison.Ordinal)
+            .Replace(HomePath.Local, "{home}", StringComparison.Ordinal)
             .Replace(cluster.Definition.Id, "{id}", StringComparison.Ordinal);
 }

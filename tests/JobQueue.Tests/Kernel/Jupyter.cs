@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using JobQueue.Execution;
 using JobQueue.Tests.BatchSystems;
+using JobQueue.Submission;
 
 namespace JobQueue.Tests.Kernel;
 

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using JobQueue.Coordination;
-using JobQueue.Coordination.Protocol;
-using JobQueue.Execution;
-using JobQueue.Execution.Serialization;
+using JobQueue.Protocol;
+using JobQueue.Serialization;
 using JobQueue.Tests.Coordination;
 using JobQueue.Tests.JobScripts;
 using Microsoft.Extensions.Logging.Abstractions;
+using JobQueue.Shipping;
+using JobQueue.JobScripts;
 
 namespace JobQueue.Tests.Lifetime;
 

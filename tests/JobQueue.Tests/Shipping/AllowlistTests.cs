@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using JobQueue.Coordination;
-using JobQueue.Coordination.Protocol;
-using JobQueue.Execution;
-using JobQueue.Execution.Serialization;
+using JobQueue.Protocol;
+using JobQueue.Serialization;
 using JobQueue.JobScripts;
 using JobQueue.Tests.Coordination;
 using Microsoft.Extensions.Logging.Abstractions;
+using JobQueue.Shipping;
 
 namespace JobQueue.Tests.Shipping;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using JobQueue.Execution.Shipping;
+using JobQueue.Shipping;
 using JobQueue.Tests.BatchSystems;
 
 namespace JobQueue.Tests.Shipping;

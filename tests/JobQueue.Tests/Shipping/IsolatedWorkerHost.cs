@@ -1,5 +1,6 @@
 using System.Reflection;
-using JobQueue.Execution;
+using JobQueue.Serialization;
+using JobQueue.Submission;
 
 namespace JobQueue.Tests.Shipping;
 

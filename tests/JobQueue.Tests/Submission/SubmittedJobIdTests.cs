@@ -35,7 +35,7 @@ public sealed class SubmittedJobIdTests
     [MemberData(nameof(Outputs))]
     public void Finds_the_id_in_one_canonical_form(string system, string output, string id, string? tasks)
     {
-        var parsed = SubmittedJobId.Parse(Submitted(output), System(system), customPattern: null);
+        var parsed = SubmittedJobId.Parse(Submitted(output), System(system).JobIdPattern, customPattern: null);
 
         Assert.Equal(new SubmittedJobId(id, tasks), parsed);
     }
@@ -46,21 +46,21 @@ public sealed class SubmittedJobIdTests
         var output = "Submitted batch job 17 (request 900455)\n";
         var cluster = TestClusters.Slurm(new SlurmOptions { Cores = 1, Memory = "1GB", JobIdPattern = @"request (?<id>\d+)" });
 
-        var parsed = SubmittedJobId.Parse(Submitted(output), cluster.Definition.System, cluster.Definition.CustomJobIdPattern);
+        var parsed = SubmittedJobId.Parse(Submitted(output), cluster.Definition.System.JobIdPattern, cluster.Definition.CustomJobIdPattern);
 
         Assert.Equal("900455", parsed.Id);
     }
 
     [Fact]
     public void A_configured_pattern_that_does_not_match_falls_back_to_the_built_in_one() =>
-        Assert.Equal("17", SubmittedJobId.Parse(Submitted("Submitted batch job 17\n"), SlurmBatchSystem.Instance, new Regex(@"request (?<id>\d+)")).Id);
+        Assert.Equal("17", SubmittedJobId.Parse(Submitted("Submitted batch job 17\n"), SlurmBatchSystem.Instance.JobIdPattern, new Regex(@"request (?<id>\d+)")).Id);
 
     [Theory]
     [InlineData("")]
     [InlineData("sbatch: job queued\n")]
     public void Output_without_any_id_is_an_error_that_shows_the_output_and_suggests_JobIdPattern(string output)
     {
-        var error = Assert.Throws<BatchCommandException>(() => SubmittedJobId.Parse(Submitted(output), SlurmBatchSystem.Instance, null));
+        var error = Assert.Throws<BatchCommandException>(() => SubmittedJobId.Parse(Submitted(output), SlurmBatchSystem.Instance.JobIdPattern, null));
 
         Assert.StartsWith("sbatch printed no job id. Set JobIdPattern to a regular expression with a group named id", error.Message);
         Assert.EndsWith($"the output was: {output.Trim()}", error.Message);

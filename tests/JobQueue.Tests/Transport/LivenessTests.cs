@@ -3,8 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using JobQueue.Execution;
 using JobQueue.Tests.Coordination;
+using JobQueue.Worker;
+using JobQueue.Protocol;
+using JobQueue.JobScripts;
 
 namespace JobQueue.Tests.Transport;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using JobQueue.Coordination;
-using JobQueue.Execution;
 using JobQueue.JobScripts;
 using Microsoft.Extensions.Logging;
+using JobQueue.Protocol;
+using JobQueue.Submission;
 
 namespace JobQueue;
 
@@ -35,7 +36,7 @@ public sealed class LocalCluster : Cluster
     private LocalCluster(LocalOptions options, string id)
         : base(
             OptionChecks.ClusterName(options.Name, nameof(LocalOptions)), options, nameof(LocalOptions), "127.0.0.1",
-            Path.Combine(JobDefinition.HomeDirectory, ".jobqueue", "secrets", $"{id}.secret"))
+            Path.Combine(HomePath.Local, ".jobqueue", "secrets", $"{id}.secret"))
     {
         WorkerCount = OptionChecks.Positive(options.Workers, nameof(LocalOptions), nameof(LocalOptions.Workers), "Workers = 2")
             ?? Environment.ProcessorCount;

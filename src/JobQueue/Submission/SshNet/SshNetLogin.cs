@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using JobQueue.JobScripts;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 
@@ -27,7 +26,7 @@ internal sealed class SshNetLogin : IDisposable
         _options = options;
         _port = options.Port ?? 22;
         _user = options.User ?? Environment.UserName;
-        _knownHostsFile = JobDefinition.ExpandHome(options.KnownHostsFile ?? "~/.ssh/known_hosts");
+        _knownHostsFile = HomePath.Expand(options.KnownHostsFile ?? "~/.ssh/known_hosts");
         Where = options.Destination;
     }
 
@@ -113,8 +112,8 @@ internal sealed class SshNetLogin : IDisposable
             }
 
             var path = _options.IdentityFile is { } configured
-                ? JobDefinition.ExpandHome(configured)
-                : DefaultKeys.Select(name => JobDefinition.ExpandHome($"~/.ssh/{name}")).FirstOrDefault(File.Exists);
+                ? HomePath.Expand(configured)
+                : DefaultKeys.Select(name => HomePath.Expand($"~/.ssh/{name}")).FirstOrDefault(File.Exists);
             if (path is null)
             {
                 return null;

@@ -1,9 +1,0 @@
-using JobQueue.Coordination.Protocol;
-
-namespace JobQueue.Execution;
-
-/// <summary>A <see cref="Scattered{T}"/> of any type: what travels is its content's name.</summary>
-internal interface IScattered
-{
-    ShippedFile Content { get; }
-}

@@ -1,0 +1,82 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using Grpc.Core;
+using Grpc.Net.Client;
+using JobQueue.Protocol;
+
+namespace JobQueue.Worker;
+
+/// <summary>
+/// A worker's call to the coordinator: HTTP/2 over TLS 1.3 to the certificate whose hash the secret file names (any
+/// other ends the connection after the TLS hello, before anything is sent), then the mutual proof of the secret.
+/// </summary>
+internal sealed class CoordinatorConnection : IAsyncDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly AsyncDuplexStreamingCall<FromWorker, ToWorker> _call;
+
+    private CoordinatorConnection(GrpcChannel channel, AsyncDuplexStreamingCall<FromWorker, ToWorker> call)
+    {
+        _channel = channel;
+        _call = call;
+    }
+
+    public IAsyncStreamReader<ToWorker> Input => _call.ResponseStream;
+
+    public IClientStreamWriter<FromWorker> Output => _call.RequestStream;
+
+    /// <summary>Connects, checks the certificate and the coordinator's proof, and proves this worker's.</summary>
+    /// <param name="address">The coordinator, as <c>tcp://host:port</c>.</param>
+    /// <param name="keys">The secret and the certificate hash, from the secret file.</param>
+    /// <param name="connectTimeout">How long the TCP and TLS handshakes may take: a peer that accepts and never answers is given up on.</param>
+    /// <param name="cancellationToken">Ends the attempt.</param>
+    /// <exception cref="WireProtocolException">The peer is not a coordinator of this cluster.</exception>
+    public static async Task<CoordinatorConnection> OpenAsync(Uri address, ClusterKeys keys, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = connectTimeout,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = Liveness.KeepAlivePingDelay,
+            KeepAlivePingTimeout = Liveness.KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            InitialHttp2StreamWindowSize = 16 << 20,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.Tls13,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => ClusterCertificate.Matches(certificate, keys.CertificateSha256),
+            },
+        };
+        var channel = GrpcChannel.ForAddress(new UriBuilder("https", address.Host, address.Port).Uri, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = ChannelLimits.MaxMessageSize,
+            MaxSendMessageSize = ChannelLimits.MaxMessageSize,
+        });
+        var call = new WorkerChannel.WorkerChannelClient(channel).Connect(cancellationToken: cancellationToken);
+        var connection = new CoordinatorConnection(channel, call);
+        try
+        {
+            await Handshake.ProveToCoordinatorAsync(call.RequestStream, call.ResponseStream, keys, cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (RpcException exception) when (exception.InnerException is HttpRequestException { InnerException: AuthenticationException })
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new WireProtocolException("The coordinator's certificate is not the one the secret file names; refusing to send it anything.", exception);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _call.Dispose();
+        _channel.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
