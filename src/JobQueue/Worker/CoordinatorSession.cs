@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using Grpc.Core;
+using JobQueue.JobScripts;
+using JobQueue.Protocol;
+using JobQueue.Shipping;
+using Microsoft.Extensions.Logging;
+
+namespace JobQueue.Worker;
+
+/// <summary>
+/// One connection's worth of work: registers, reads the coordinator's messages and hands each to the
+/// <see cref="TaskExecutor"/>, the <see cref="CodeFetcher"/> or the <see cref="Outbox"/>, sends heartbeats, drains when
+/// told or when leaving on its own, and takes a coordinator silent for too long for frozen or gone.
+/// </summary>
+internal sealed class CoordinatorSession
+{
+    /// <summary>A coordinator unheard of for this long (it sends a heartbeat every second) is taken for frozen or gone.</summary>
+    private static readonly TimeSpan CoordinatorSilenceLimit = TimeSpan.FromSeconds(10);
+
+    private readonly WorkerCommandLine _commandLine;
+    private readonly CoordinatorConnection _connection;
+    private readonly ILogger _logger;
+    private readonly WorkerDeparture _departure;
+    private readonly Stopwatch _lastContact;
+    private readonly Outbox _outbox;
+    private readonly CodeFetcher _code;
+    private readonly TaskExecutor _executor;
+
+    public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact)
+    {
+        _commandLine = commandLine;
+        _connection = connection;
+        _logger = logger;
+        _departure = departure;
+        _lastContact = lastContact;
+        _outbox = new Outbox(connection, commandLine.Threads);
+        _code = new CodeFetcher(files, _outbox, logger);
+        _executor = new TaskExecutor(commandLine.Name, _code, _outbox);
+    }
+
+    /// <summary>Returns how the worker ends, or null to reconnect.</summary>
+    public async Task<WorkerExit?> RunAsync(CancellationToken stopping)
+    {
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _outbox.Post(new FromWorker
+        {
+            Register = new Register
+            {
+                Name = _commandLine.Name,
+                Host = Environment.MachineName,
+                JobId = BatchJobId(),
+                Threads = (uint)_commandLine.Threads,
+                MemoryLimit = (ulong)_commandLine.MemoryLimit.Bytes,
+                ProcessId = Environment.ProcessId,
+            },
+        });
+        var writer = _outbox.WriteLoopAsync(ended.Token);
+        var executors = _executor.Start(_commandLine.Threads, ended.Token);
+        Task? heartbeat = null;
+        var leave = LeaveWhenToldAsync(executors, ended);
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(ended.Token);
+        var silenceLimit = _commandLine.DeathTimeout < CoordinatorSilenceLimit ? _commandLine.DeathTimeout : CoordinatorSilenceLimit;
+        try
+        {
+            while (true)
+            {
+                silence.CancelAfter(silenceLimit);
+                if (!await _connection.Input.MoveNext(silence.Token).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                _lastContact.Restart();
+                var message = _connection.Input.Current;
+                switch (message.MessageCase)
+                {
+                    case ToWorker.MessageOneofCase.Welcome:
+                        _executor.Seed = message.Welcome.Seed;
+                        heartbeat ??= HeartbeatLoopAsync(TimeSpan.FromMilliseconds(message.Welcome.HeartbeatIntervalMs), ended.Token);
+                        _outbox.Flush(); // grants the first credit
+                        break;
+                    case ToWorker.MessageOneofCase.Function:
+                        _code.Define(message.Function, ended.Token);
+
+                        break;
+                    case ToWorker.MessageOneofCase.File:
+                        _code.Receive(message.File);
+                        break;
+                    case ToWorker.MessageOneofCase.Tasks:
+                        _outbox.Received(message.Tasks.Tasks.Count);
+                        foreach (var task in message.Tasks.Tasks)
+                        {
+                            if (!_executor.TryQueue(task))
+                            {
+                                // Sent before the coordinator heard that this worker is leaving.
+                                _outbox.AddResult(new TaskResult { Id = task.Id }, flushNow: true); // no values: every item handed back
+                            }
+                        }
+
+                        break;
+                    case ToWorker.MessageOneofCase.Cancel:
+                        _executor.Cancel(message.Cancel.Ids);
+                        break;
+                    case ToWorker.MessageOneofCase.Drain:
+                        await DrainAsync(executors, ended.Token).ConfigureAwait(false);
+                        return WorkerExit.Done;
+                    case ToWorker.MessageOneofCase.Shutdown:
+                        _logger.LogInformation("Shutting down: {Reason}", message.Shutdown.Reason);
+                        return WorkerExit.Done;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && _departure.Leaving.IsCancellationRequested)
+        {
+            // Left on its own (or lost the coordinator while leaving, which then requeues what this worker held).
+            return WorkerExit.Done;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && !stopping.IsCancellationRequested)
+        {
+            if (silence.IsCancellationRequested && !ended.IsCancellationRequested)
+            {
+                _logger.LogWarning("The coordinator has been silent for {Seconds:0} s; taking it for frozen or gone", silenceLimit.TotalSeconds);
+            }
+
+            return null;
+        }
+        finally
+        {
+            _executor.Close(handBack: false);
+            await ended.CancelAsync().ConfigureAwait(false);
+            _code.AbandonFetches();
+
+            // Tasks abandoned after a signal's grace keep running until the process exits; they are not waited for.
+            await Task.WhenAll([writer, leave, heartbeat ?? Task.CompletedTask, .. executors]).WaitAsync(_departure.Abandoned).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private static string BatchJobId()
+    {
+        string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+        // An array task as squeue lists it (<array id>_<task>); its own SLURM_JOB_ID appears nowhere else.
+        return (Variable("SLURM_ARRAY_JOB_ID") is { } array && Variable("SLURM_ARRAY_TASK_ID") is { } arrayTask ? $"{array}_{arrayTask}" : null)
+            ?? Variable("SLURM_JOB_ID")
+            ?? (Variable("JOB_ID") is { } sge ? (Variable("SGE_TASK_ID") is { } task && task != "undefined" ? $"{sge}.{task}" : sge) : null)
+            ?? Variable("PBS_JOBID")
+            ?? "";
+    }
+
+    /// <summary>When the worker leaves on its own: tells the coordinator, drains, then ends the _connection.</summary>
+    private async Task LeaveWhenToldAsync(Task[] executors, CancellationTokenSource ended)
+    {
+        using (var either = CancellationTokenSource.CreateLinkedTokenSource(_departure.Leaving, ended.Token))
+        {
+            await Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        if (ended.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _outbox.Post(new FromWorker { Leaving = new Leaving { Reason = _departure.Reason } });
+        try
+        {
+            await DrainAsync(executors, ended.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // Ends the read loop: this session is over.
+        await ended.CancelAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands back what has not started, finishes what runs (a signal bounds the wait, and the coordinator requeues
+    /// what is left), and returns once the last results are written.
+    /// </summary>
+    private async Task DrainAsync(Task[] executors, CancellationToken ended)
+    {
+        _outbox.StopAsking();
+        _executor.Close(handBack: true);
+        try
+        {
+            await Task.WhenAll(executors).WaitAsync(_departure.Abandoned).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_departure.Abandoned.IsCancellationRequested)
+        {
+            _logger.LogWarning("Running tasks did not finish within {Seconds} s of the signal; the coordinator runs them elsewhere", _departure.SignalGrace.TotalSeconds);
+        }
+
+        await _outbox.CloseAsync(ended).ConfigureAwait(false);
+    }
+
+    private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken ended)
+    {
+        using var timer = new PeriodicTimer(interval);
+        using var self = Process.GetCurrentProcess();
+
+        // The first at once, so that the coordinator knows the worker's memory use from the start.
+        do
+        {
+            self.Refresh();
+            _outbox.Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)self.WorkingSet64 } });
+        }
+        while (await timer.WaitForNextTickAsync(ended).ConfigureAwait(false));
+    }
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using JobQueue.Protocol;
+
+namespace JobQueue.Worker;
+
+/// <summary>
+/// Everything a worker sends on one connection, written by one loop: messages as posted, and results gathered into
+/// one <see cref="ResultBatch"/> per write together with new credit (as many tasks as keep every thread busy for about
+/// 2 ms). gRPC's client flushes every write and allows one in flight, so merging what queued meanwhile is what makes
+/// one task per message cheap.
+/// </summary>
+internal sealed class Outbox(CoordinatorConnection connection, int threads)
+{
+    private const int ResultsPerBatch = 512;
+    private const int ResultBytesPerBatch = 16 << 20;
+    private static readonly long BufferedWorkTicks = Stopwatch.Frequency / 500; // keep about 2 ms of work queued
+
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _flush = new(0);
+    private readonly TaskCompletionSource _lastFlush = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private List<TaskResult> _results = [];
+    private List<FromWorker> _messages = [];
+    private long _resultBytes;
+    private long _received;
+    private long _finished;
+    private long _creditGranted;
+    private double _averageTicks;
+    private bool _draining;
+    private bool _closing;
+
+    public void Post(FromWorker message)
+    {
+        lock (_gate)
+        {
+            _messages.Add(message);
+        }
+
+        _flush.Release();
+    }
+
+    /// <summary>Queues a partition's result; it leaves now when <paramref name="flushNow"/>, else with the next write or once enough gathered.</summary>
+    public void AddResult(TaskResult result, bool flushNow)
+    {
+        bool flush;
+        lock (_gate)
+        {
+            _results.Add(result);
+            _resultBytes += result.Values.Length;
+            _finished++;
+            flush = flushNow || _results.Count >= ResultsPerBatch || _resultBytes >= ResultBytesPerBatch;
+        }
+
+        if (flush)
+        {
+            _flush.Release();
+        }
+    }
+
+    /// <summary>Counts partitions that arrived, against the credit granted.</summary>
+    public void Received(int partitions) => Interlocked.Add(ref _received, partitions);
+
+    /// <summary>A partition took <paramref name="elapsedTicks"/> (Stopwatch ticks) end to end: what the credit is sized by.</summary>
+    public void Observe(long elapsedTicks)
+    {
+        lock (_gate)
+        {
+            _averageTicks = _averageTicks == 0 ? elapsedTicks : (0.9 * _averageTicks) + (0.1 * elapsedTicks);
+        }
+    }
+
+    /// <summary>Writes now, which grants the first credit once the coordinator welcomed the worker.</summary>
+    public void Flush() => _flush.Release();
+
+    /// <summary>Asks for no more tasks (draining).</summary>
+    public void StopAsking()
+    {
+        lock (_gate)
+        {
+            _draining = true;
+        }
+    }
+
+    /// <summary>Writes what is left and returns once it is written.</summary>
+    public async Task CloseAsync(CancellationToken ended)
+    {
+        lock (_gate)
+        {
+            _closing = true;
+        }
+
+        _flush.Release();
+        await _lastFlush.Task.WaitAsync(ended).ConfigureAwait(false);
+    }
+
+    public async Task WriteLoopAsync(CancellationToken ended)
+    {
+        var results = new List<TaskResult>();
+        var messages = new List<FromWorker>();
+        while (true)
+        {
+            await _flush.WaitAsync(ended).ConfigureAwait(false);
+
+            // One write for every wake-up asked for meanwhile: a gRPC write costs far more than a semaphore.
+            while (_flush.Wait(0))
+            {
+            }
+
+            uint credit;
+            bool closing;
+            lock (_gate)
+            {
+                (_results, results) = (results, _results);
+                _resultBytes = 0;
+                (_messages, messages) = (messages, _messages);
+                credit = _draining ? 0 : CreditLocked();
+                closing = _closing;
+            }
+
+            foreach (var message in messages)
+            {
+                await connection.Output.WriteAsync(message, ended).ConfigureAwait(false);
+            }
+
+            if (results.Count > 0 || credit > 0)
+            {
+                var batch = new ResultBatch { Credit = credit };
+                batch.Results.AddRange(results);
+                await connection.Output.WriteAsync(new FromWorker { Results = batch }, ended).ConfigureAwait(false);
+            }
+
+            results.Clear();
+            messages.Clear();
+            if (closing)
+            {
+                _lastFlush.TrySetResult();
+            }
+        }
+    }
+
+    // Ask for enough tasks to keep every thread busy for about 2 ms (at least two each), counting those held and those already asked for.
+    private uint CreditLocked()
+    {
+        var target = _averageTicks == 0
+            ? 2 * threads
+            : (int)Math.Clamp(threads * (BufferedWorkTicks / _averageTicks), 2 * threads, 4096);
+        var held = Interlocked.Read(ref _received) - _finished;
+        var askedFor = _creditGranted - Interlocked.Read(ref _received);
+        var more = target - held - askedFor;
+        if (more <= 0)
+        {
+            return 0;
+        }
+
+        _creditGranted += more;
+        return (uint)more;
+    }
+}
