@@ -26,18 +26,20 @@ public sealed class WorkerLifetimeTests : IDisposable
     {
         await using var coordinator = StartCoordinator();
         var leaving = new ConcurrentQueue<string>();
-        using var shortLived = StartWorker(coordinator, "short-lived", lifetime: TimeSpan.FromSeconds(3), leaving.Enqueue);
+        // The worker that stays starts first: on a loaded machine, a second worker's start could outlast the other's lifetime.
         using var stays = StartWorker(coordinator, "stays", lifetime: null, _ => { });
+        await coordinator.WaitForWorkersAsync(1, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        using var shortLived = StartWorker(coordinator, "short-lived", lifetime: TimeSpan.FromSeconds(4), leaving.Enqueue);
         await coordinator.WaitForWorkersAsync(2, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
 
-        // About 8 s of work for two single-threaded workers: the short-lived one leaves in the middle of it.
-        var results = await RunMapAsync(coordinator, count: 80, taskMilliseconds: 200);
+        // About 10 s of work for two single-threaded workers: the short-lived one leaves in the middle of it.
+        var results = await RunMapAsync(coordinator, count: 100, taskMilliseconds: 200);
 
-        Assert.Equal(Enumerable.Range(0, 80).Select(x => x * 2), results);
-        AssertEachRanOnce(80);
+        Assert.Equal(Enumerable.Range(0, 100).Select(x => x * 2), results);
+        AssertEachRanOnce(100);
         await shortLived.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, shortLived.ExitCode);
-        Assert.Contains(leaving, line => line.Contains("Leaving: its lifetime of 3 s"));
+        Assert.Contains(leaving, line => line.Contains("Leaving: its lifetime of 4 s"));
         Assert.False(stays.HasExited);
         stays.Kill();
     }
