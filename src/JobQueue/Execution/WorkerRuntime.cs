@@ -196,7 +196,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 {
                     Name = commandLine.Name,
                     Host = Environment.MachineName,
-                    JobId = BatchJobId(),
+                    JobId = commandLine.JobId ?? "",
                     Threads = (uint)commandLine.Threads,
                     MemoryLimit = (ulong)commandLine.MemoryLimit.Bytes,
                     ProcessId = Environment.ProcessId,
@@ -294,17 +294,6 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 // Tasks abandoned after a signal's grace keep running until the process exits; they are not waited for.
                 await Task.WhenAll([writer, leave, heartbeat ?? Task.CompletedTask, .. executors]).WaitAsync(departure.Abandoned).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
-        }
-
-        private static string BatchJobId()
-        {
-            string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
-            // An array task as squeue lists it (<array id>_<task>); its own SLURM_JOB_ID appears nowhere else.
-            return (Variable("SLURM_ARRAY_JOB_ID") is { } array && Variable("SLURM_ARRAY_TASK_ID") is { } arrayTask ? $"{array}_{arrayTask}" : null)
-                ?? Variable("SLURM_JOB_ID")
-                ?? (Variable("JOB_ID") is { } sge ? (Variable("SGE_TASK_ID") is { } task && task != "undefined" ? $"{sge}.{task}" : sge) : null)
-                ?? Variable("PBS_JOBID")
-                ?? "";
         }
 
         private async Task ExecuteLoopAsync(CancellationToken ended)
