@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using JobQueue.JobScripts;
 
 namespace JobQueue.Submission;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using JobQueue.Execution;
 using JobQueue.JobScripts;
 using JobQueue.Tests.JobScripts;
@@ -67,7 +66,7 @@ public sealed class WorkerCommandLineTests
     {
         var cluster = Cluster(system, new SlurmOptions { Name = "chem", Cores = 1, Memory = "1GB" });
 
-        var expanded = Bash($"printf %s {ShellWords.Quote(cluster.Definition.ArrayWorkerName(17))}", (variable, taskIndex));
+        var expanded = NodeShell.Run($"printf %s {ShellWords.Quote(cluster.Definition.ArrayWorkerName(17))}", (variable, taskIndex));
 
         Assert.Equal(expected, expanded);
     }
@@ -85,7 +84,7 @@ public sealed class WorkerCommandLineTests
         var cluster = Cluster(system, new SlurmOptions { Cores = 1, Memory = "1GB" }, "printf '%s\\n'");
         var workerLine = cluster.Definition.Render("tcp://127.0.0.1:40123", 17, array).Split('\n').Single(line => line.StartsWith("printf", StringComparison.Ordinal));
 
-        var arguments = Bash(workerLine, variables.Split(' ').Select(pair => (pair.Split('=')[0], pair.Split('=')[1])).ToArray()).Split('\n');
+        var arguments = NodeShell.Run(workerLine, variables.Split(' ').Select(pair => (pair.Split('=')[0], pair.Split('=')[1])).ToArray()).Split('\n');
 
         Assert.Equal(expected, arguments[Array.IndexOf(arguments, "--job-id") + 1]);
     }
@@ -100,7 +99,7 @@ public sealed class WorkerCommandLineTests
         });
         var workerLine = cluster.JobScript().Split('\n').Single(line => line.StartsWith("printf", StringComparison.Ordinal));
 
-        var arguments = Bash(workerLine, ("NODE_TAG", "node07"), ("TMPDIR", "/scratch/job1")).Split('\n');
+        var arguments = NodeShell.Run(workerLine, ("NODE_TAG", "node07"), ("TMPDIR", "/scratch/job1")).Split('\n');
 
         Assert.Equal("chem-node07-0", arguments[Array.IndexOf(arguments, "--name") + 1]);
         Assert.Equal("/scratch/job1/with space", arguments[Array.IndexOf(arguments, "--local-directory") + 1]);
@@ -114,19 +113,4 @@ public sealed class WorkerCommandLineTests
         "sge" => TestClusters.Sge(new SGEOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory, WorkerCommand = workerCommand }),
         _ => TestClusters.Pbs(new PBSOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory, WorkerCommand = workerCommand }),
     };
-
-    private static string Bash(string command, params (string Name, string Value)[] environment)
-    {
-        var startInfo = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
-        {
-            startInfo.Environment[name] = value;
-        }
-
-        using var bash = Process.Start(startInfo)!;
-        var output = bash.StandardOutput.ReadToEnd();
-        bash.WaitForExit();
-        Assert.True(bash.ExitCode == 0, bash.StandardError.ReadToEnd());
-        return output.TrimEnd('\n');
-    }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
-using JobQueue.JobScripts;
 
 namespace JobQueue.Clusters.GridEngine;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using JobQueue.JobScripts;
 
 namespace JobQueue.Clusters.Pbs;
 
