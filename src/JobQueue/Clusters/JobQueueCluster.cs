@@ -43,12 +43,24 @@ public abstract class JobQueueCluster : Cluster
     private Adaptive? _adaptive;
     private IReadOnlyCollection<string> _idleJobs = [];
 
-    private protected JobQueueCluster(JobQueueOptions options, BatchSystem batchSystem, JobQueueConfig config)
-        : this(config.Apply(options, batchSystem.ConfigSection), batchSystem)
+    /// <summary>
+    /// A cluster of <paramref name="batchSystem"/>'s jobs: how a batch system added outside this library gets its
+    /// cluster class, e.g. <c>public sealed class LsfCluster(LsfOptions options) : JobQueueCluster(options, LsfBatchSystem.Instance);</c>.
+    /// Unset options come from the <see cref="BatchSystem.ConfigSection"/> section of the configuration file and the
+    /// environment, as for the built-in clusters.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is missing or invalid; the message names it and shows an accepted value.</exception>
+    protected JobQueueCluster(JobQueueOptions options, BatchSystem batchSystem)
+        : this(options, batchSystem, JobQueueConfig.FromEnvironment())
     {
     }
 
-    private JobQueueCluster(JobQueueOptions merged, BatchSystem batchSystem)
+    private protected JobQueueCluster(JobQueueOptions options, BatchSystem batchSystem, JobQueueConfig config)
+        : this(batchSystem, config.Apply(options, batchSystem.ConfigSection))
+    {
+    }
+
+    private JobQueueCluster(BatchSystem batchSystem, JobQueueOptions merged)
         : this(JobDefinition.Resolve(merged, batchSystem), merged)
     {
     }
@@ -108,7 +120,7 @@ public abstract class JobQueueCluster : Cluster
     /// The script this cluster submits for its next job, exactly as the batch system will receive it. Until the
     /// coordinator has started, <c>tcp://COORDINATOR:PORT</c> stands where its address goes.
     /// </summary>
-    public string JobScript() => Definition.Render(Address ?? JobDefinition.AddressPlaceholder, Definition.WorkerName(0));
+    public string JobScript() => Definition.Render(Address ?? JobDefinition.AddressPlaceholder, firstJobIndex: 0, array: false);
 
     /// <summary>
     /// Asks the batch system whether it would accept <see cref="JobScript"/> (<c>sbatch --test-only</c>, <c>qsub -w v</c>)
@@ -580,14 +592,13 @@ public abstract class JobQueueCluster : Cluster
             async (jobs, token) =>
             {
                 var first = Interlocked.Add(ref _nextJobIndex, jobs) - jobs;
-                var workerName = jobs == 1 ? definition.WorkerName(first) : definition.ArrayWorkerName(first);
-                var script = definition.Render(address, workerName);
-                IReadOnlyList<string> arguments = jobs == 1 ? [] : system.ArraySubmitArguments(jobs);
+                var script = definition.Render(address, first, array: jobs > 1);
+                IReadOnlyList<string> arguments = jobs == 1 ? [] : system.ArraySubmitArguments(jobs, definition.JobName);
                 try
                 {
                     var result = await SubmitScriptAsync(definition, script, arguments, first, token).ConfigureAwait(false);
                     var submitted = SubmittedJobId.Parse(result.EnsureSuccess(), system.JobIdPattern, definition.CustomJobIdPattern);
-                    var ids = jobs == 1 ? [submitted.Id] : system.ArrayTaskIds(submitted, jobs);
+                    var ids = jobs == 1 ? [submitted.Id] : system.ArrayTaskIds(submitted.Id, jobs);
                     _jobs.AddSubmitted(ids, DateTimeOffset.UtcNow);
                     Logger.LogInformation("Submitted job {Job}", submitted);
                 }

@@ -13,7 +13,7 @@ public abstract record JobQueueOptions : ClusterOptions
     /// <summary>Account charged for the jobs (Slurm and PBS <c>-A</c>; Grid Engine uses <see cref="SGEOptions.Project"/>).</summary>
     public string? Account { get; init; }
 
-    /// <summary>Time limit of each job. <value>The default is <c>00:30:00</c>.</value></summary>
+    /// <summary>Time limit of each job. <value>The default is 30 minutes, <c>00:30:00</c> (<c>00:30</c> where the batch system takes hours and minutes).</value></summary>
     public string? Walltime { get; init; }
 
     /// <summary>Cores requested by each job; required.</summary>

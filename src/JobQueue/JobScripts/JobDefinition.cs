@@ -17,7 +17,6 @@ internal sealed class JobDefinition
 
     private static readonly TimeSpan DefaultDeathTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LongestDefaultLifetimeMargin = TimeSpan.FromMinutes(5);
-    private const string DefaultWalltime = "00:30:00";
     private const string DefaultShebang = "#!/usr/bin/env bash";
 
     private readonly JobScriptTemplate _template;
@@ -50,7 +49,7 @@ internal sealed class JobDefinition
                 nameof(options.Processes));
         }
 
-        Walltime = Walltime.Parse(options.Walltime ?? DefaultWalltime, system.WalltimeSyntax, Option(nameof(options.Walltime)));
+        Walltime = Walltime.Parse(options.Walltime ?? Walltime.DefaultText(system.WalltimeSyntax), system.WalltimeSyntax, Option(nameof(options.Walltime)));
         DeathTimeout = options.DeathTimeout ?? DefaultDeathTimeout;
         if (DeathTimeout <= TimeSpan.Zero)
         {
@@ -121,7 +120,7 @@ internal sealed class JobDefinition
 
         (_templateSource, var templateText) = LoadTemplate(options.TemplatePath, system, optionsType);
         _template = JobScriptTemplate.Compile(templateText, _templateSource, system.DirectivePrefix, options.JobDirectivesSkip ?? [], options.JobExtraDirectives ?? []);
-        Render(AddressPlaceholder, WorkerName(0));
+        Render(AddressPlaceholder, firstJobIndex: 0, array: false);
     }
 
     public BatchSystem System { get; }
@@ -175,13 +174,18 @@ internal sealed class JobDefinition
     public string ArrayWorkerName(int firstJobIndex) =>
         $"{Name}-$(({firstJobIndex - System.FirstArrayTask} + {System.ArrayTaskVariable}))";
 
-    /// <summary>The job script whose worker dials <paramref name="coordinatorAddress"/> and is called <paramref name="workerName"/>.</summary>
-    public string Render(string coordinatorAddress, string workerName)
+    /// <summary>
+    /// The job script whose worker dials <paramref name="coordinatorAddress"/>: of the single job with index
+    /// <paramref name="firstJobIndex"/>, or of each job of an <paramref name="array"/> whose first job has that index.
+    /// The worker reports the job id the batch system's expression expands to on the node.
+    /// </summary>
+    public string Render(string coordinatorAddress, int firstJobIndex, bool array)
     {
         var workerCommandLine = new WorkerCommandLine
         {
             Scheduler = coordinatorAddress,
-            Name = workerName,
+            Name = array ? ArrayWorkerName(firstJobIndex) : WorkerName(firstJobIndex),
+            JobId = array ? System.ArrayTaskJobIdExpression : System.JobIdExpression,
             Threads = Cores / Processes,
             MemoryLimit = Memory.DividedBy(Processes),
             Workers = Processes,
@@ -256,10 +260,7 @@ internal sealed class JobDefinition
                 : throw new ArgumentException($"{optionsType}.{option} = \"{templatePath}\" does not exist; copy one of the templates/*.sh.scriban files of JobQueue and point TemplatePath at it.", option);
         }
 
-        using var stream = typeof(JobDefinition).Assembly.GetManifestResourceStream(system.TemplateResourceName)
-            ?? throw new InvalidOperationException($"The built-in template {system.TemplateResourceName} is missing from the JobQueue assembly.");
-        using var reader = new StreamReader(stream);
-        return ($"built-in {system.ConfigSection}.sh.scriban", reader.ReadToEnd());
+        return ($"built-in {system.ConfigSection}.sh.scriban", system.ReadTemplate());
     }
 
     // The WorkerHost ships next to this library; run it with the dotnet host that runs this process.

@@ -2,31 +2,28 @@ using System.Text.RegularExpressions;
 
 namespace JobQueue.JobScripts;
 
-/// <summary>The time-limit forms a batch system accepts.</summary>
-internal enum WalltimeSyntax
-{
-    /// <summary>Slurm: "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS".</summary>
-    Slurm,
-
-    /// <summary>Grid Engine and PBS: "HH:MM:SS".</summary>
-    HoursMinutesSeconds,
-}
-
 /// <summary>A job's time limit: the text written into the script and the span it stands for.</summary>
 internal sealed partial record Walltime(string Text, TimeSpan Duration)
 {
     [GeneratedRegex(@"^(?<m>\d+)$")] private static partial Regex Minutes();
     [GeneratedRegex(@"^(?<m>\d+):(?<s>\d{1,2})$")] private static partial Regex MinutesSeconds();
     [GeneratedRegex(@"^(?<h>\d+):(?<m>\d{1,2}):(?<s>\d{1,2})$")] private static partial Regex HoursMinutesSeconds();
+    [GeneratedRegex(@"^(?<h>\d+):(?<m>\d{1,2})$")] private static partial Regex HoursMinutes();
     [GeneratedRegex(@"^(?<d>\d+)-(?<h>\d{1,2})(?::(?<m>\d{1,2})(?::(?<s>\d{1,2}))?)?$")] private static partial Regex DaysHours();
+
+    /// <summary>Thirty minutes, dask-jobqueue's default, as <paramref name="syntax"/> writes it.</summary>
+    public static string DefaultText(WalltimeSyntax syntax) => syntax == WalltimeSyntax.HoursMinutes ? "00:30" : "00:30:00";
 
     /// <summary>Parses <paramref name="text"/> in <paramref name="syntax"/>; <paramref name="optionName"/> names the setting in the error.</summary>
     /// <exception cref="ArgumentException">The text is not a positive time limit in that syntax.</exception>
     public static Walltime Parse(string text, WalltimeSyntax syntax, string optionName)
     {
-        var patterns = syntax == WalltimeSyntax.Slurm
-            ? new[] { Minutes(), MinutesSeconds(), HoursMinutesSeconds(), DaysHours() }
-            : [HoursMinutesSeconds()];
+        var patterns = syntax switch
+        {
+            WalltimeSyntax.Slurm => new[] { Minutes(), MinutesSeconds(), HoursMinutesSeconds(), DaysHours() },
+            WalltimeSyntax.HoursMinutes => [HoursMinutes(), Minutes()],
+            _ => [HoursMinutesSeconds()],
+        };
         foreach (var pattern in patterns)
         {
             var match = pattern.Match(text.Trim());
@@ -36,11 +33,14 @@ internal sealed partial record Walltime(string Text, TimeSpan Duration)
             }
         }
 
-        var accepted = syntax == WalltimeSyntax.Slurm
-            ? "\"MM\", \"MM:SS\", \"HH:MM:SS\", \"D-HH\", \"D-HH:MM\" or \"D-HH:MM:SS\""
-            : "\"HH:MM:SS\"";
+        var (accepted, example) = syntax switch
+        {
+            WalltimeSyntax.Slurm => ("\"MM\", \"MM:SS\", \"HH:MM:SS\", \"D-HH\", \"D-HH:MM\" or \"D-HH:MM:SS\"", "02:30:00"),
+            WalltimeSyntax.HoursMinutes => ("\"HH:MM\" or \"MM\"", "02:30"),
+            _ => ("\"HH:MM:SS\"", "02:30:00"),
+        };
         throw new ArgumentException(
-            $"{optionName} = \"{text}\" is not a time limit this batch system accepts. Use {accepted}, e.g. \"02:30:00\" for two and a half hours.",
+            $"{optionName} = \"{text}\" is not a time limit this batch system accepts. Use {accepted}, e.g. \"{example}\" for two and a half hours.",
             OptionChecks.ParameterName(optionName));
     }
 

@@ -11,6 +11,7 @@ internal sealed record WorkerCommandLine
 {
     private static readonly Option<string> SchedulerOption = new("--scheduler") { Required = true, Description = "Coordinator address, tcp://host:port." };
     private static readonly Option<string> NameOption = new("--name") { Required = true, Description = "Worker name; with --nworkers each process appends -<k>." };
+    private static readonly Option<string?> JobIdOption = new("--job-id") { Description = "Id of the batch job this worker runs in, as the status command lists it; the job script expands it from the batch system's variables." };
     private static readonly Option<int> ThreadsOption = new("--nthreads") { Required = true, Description = "Tasks run at once." };
     private static readonly Option<string> MemoryLimitOption = new("--memory-limit") { Required = true, Description = "Memory limit of each worker, e.g. 11.18GiB." };
     private static readonly Option<int> WorkersOption = new("--nworkers") { DefaultValueFactory = _ => 1, Description = "Worker processes to run." };
@@ -26,6 +27,9 @@ internal sealed record WorkerCommandLine
 
     public required string Scheduler { get; init; }
     public required string Name { get; init; }
+    /// <summary>The batch job the worker runs in, as the cluster tracks it; null outside a batch job.</summary>
+    public string? JobId { get; init; }
+
     public required int Threads { get; init; }
     public required MemorySize MemoryLimit { get; init; }
     public int Workers { get; init; } = 1;
@@ -55,9 +59,17 @@ internal sealed record WorkerCommandLine
         [
             SchedulerOption.Name, Scheduler,
             NameOption.Name, Name,
+        ];
+        if (JobId is not null)
+        {
+            arguments.AddRange([JobIdOption.Name, JobId]);
+        }
+
+        arguments.AddRange(
+        [
             ThreadsOption.Name, Threads.ToString(CultureInfo.InvariantCulture),
             MemoryLimitOption.Name, MemoryLimit.ToBinaryString(),
-        ];
+        ]);
         if (Workers > 1)
         {
             arguments.AddRange([WorkersOption.Name, Workers.ToString(CultureInfo.InvariantCulture)]);
@@ -109,7 +121,7 @@ internal sealed record WorkerCommandLine
     {
         var command = new RootCommand("JobQueue worker")
         {
-            SchedulerOption, NameOption, ThreadsOption, MemoryLimitOption, WorkersOption,
+            SchedulerOption, NameOption, JobIdOption, ThreadsOption, MemoryLimitOption, WorkersOption,
             DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, SignalGraceOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
         };
         var result = command.Parse(arguments.ToArray());
@@ -127,6 +139,7 @@ internal sealed record WorkerCommandLine
         {
             Scheduler = result.GetValue(SchedulerOption)!,
             Name = result.GetValue(NameOption)!,
+            JobId = result.GetValue(JobIdOption),
             Threads = result.GetValue(ThreadsOption),
             MemoryLimit = MemorySize.Parse(result.GetValue(MemoryLimitOption)!, MemoryLimitOption.Name),
             Workers = result.GetValue(WorkersOption),

@@ -1,8 +1,13 @@
+using JobQueue.Submission;
 
-namespace JobQueue.Submission;
+namespace JobQueue;
 
 /// <summary>What a finished command printed and how it exited.</summary>
-internal sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
+/// <param name="CommandLine">The command and its arguments as one shell line, for messages.</param>
+/// <param name="ExitCode">The command's exit code.</param>
+/// <param name="StandardOutput">Everything it wrote to standard output.</param>
+/// <param name="StandardError">Everything it wrote to standard error.</param>
+public sealed record CommandResult(string CommandLine, int ExitCode, string StandardOutput, string StandardError)
 {
     /// <summary>This result, or a <see cref="BatchCommandException"/> carrying everything the command printed when it failed.</summary>
     public CommandResult EnsureSuccess()
@@ -18,5 +23,5 @@ internal sealed record CommandResult(string CommandLine, int ExitCode, string St
             CommandLine, ExitCode, StandardOutput, StandardError);
     }
 
-    public static string Describe(string command, IReadOnlyList<string> arguments) => ShellWords.Join([command, .. arguments]);
+    internal static string Describe(string command, IReadOnlyList<string> arguments) => ShellWords.Join([command, .. arguments]);
 }

@@ -48,7 +48,7 @@ internal sealed class CoordinatorSession
             {
                 Name = _commandLine.Name,
                 Host = Environment.MachineName,
-                JobId = BatchJobId(),
+                JobId = _commandLine.JobId ?? "",
                 Threads = (uint)_commandLine.Threads,
                 MemoryLimit = (ulong)_commandLine.MemoryLimit.Bytes,
                 ProcessId = Environment.ProcessId,
@@ -133,17 +133,6 @@ internal sealed class CoordinatorSession
             // Tasks abandoned after a signal's grace keep running until the process exits; they are not waited for.
             await Task.WhenAll([writer, leave, heartbeat ?? Task.CompletedTask, .. executors]).WaitAsync(_departure.Abandoned).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
-    }
-
-    private static string BatchJobId()
-    {
-        string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
-        // An array task as squeue lists it (<array id>_<task>); its own SLURM_JOB_ID appears nowhere else.
-        return (Variable("SLURM_ARRAY_JOB_ID") is { } array && Variable("SLURM_ARRAY_TASK_ID") is { } arrayTask ? $"{array}_{arrayTask}" : null)
-            ?? Variable("SLURM_JOB_ID")
-            ?? (Variable("JOB_ID") is { } sge ? (Variable("SGE_TASK_ID") is { } task && task != "undefined" ? $"{sge}.{task}" : sge) : null)
-            ?? Variable("PBS_JOBID")
-            ?? "";
     }
 
     /// <summary>When the worker leaves on its own: tells the coordinator, drains, then ends the _connection.</summary>

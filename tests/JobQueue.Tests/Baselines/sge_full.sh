@@ -16,4 +16,4 @@
 module load dotnet
 export OMP_NUM_THREADS=1
 trap 'echo "Grid Engine sent its notify signal: the job is about to be killed, so its workers are leaving" >&2' USR2
-dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --lifetime 8700 --lifetime-stagger 300 --secret-file /shared/me/secrets/{id}.secret
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --job-id "$JOB_ID" --nthreads 2 --memory-limit 5.59GiB --nworkers 4 --death-timeout 60 --lifetime 8700 --lifetime-stagger 300 --secret-file /shared/me/secrets/{id}.secret

@@ -14,5 +14,5 @@
 module load dotnet
 export OMP_NUM_THREADS=1
 trap 'echo "The batch system is stopping the job (SIGTERM): its workers are leaving" >&2' TERM
-dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --nthreads 4 --memory-limit 11.18GiB --nworkers 2 --death-timeout 90 --lifetime 8700 --lifetime-stagger 300 --local-directory "$TMPDIR" --interface ib0 --secret-file /shared/me/secrets/{id}.secret --extra "two words"
+dotnet /opt/jobqueue/WorkerHost.dll --scheduler tcp://COORDINATOR:PORT --name chem-0 --job-id "$SLURM_JOB_ID" --nthreads 4 --memory-limit 11.18GiB --nworkers 2 --death-timeout 90 --lifetime 8700 --lifetime-stagger 300 --local-directory "$TMPDIR" --interface ib0 --secret-file /shared/me/secrets/{id}.secret --extra "two words"
 echo done

@@ -153,14 +153,14 @@ public sealed class StatusParsingTests
     [InlineData("pbs", "4242", "4242[0] 4242[1] 4242[2]")]
     public void Array_tasks_get_the_ids_the_status_command_and_the_workers_use(string system, string arrayId, string taskIds)
     {
-        JobQueue.JobScripts.BatchSystem batchSystem = system switch
+        BatchSystem batchSystem = system switch
         {
             "slurm" => SlurmBatchSystem.Instance,
             "sge" => SgeBatchSystem.Instance,
             _ => PbsBatchSystem.Instance,
         };
 
-        Assert.Equal(taskIds.Split(' '), batchSystem.ArrayTaskIds(new SubmittedJobId(arrayId), 3));
+        Assert.Equal(taskIds.Split(' '), batchSystem.ArrayTaskIds(arrayId, 3));
     }
 
     private static CommandResult Result(string output) => new("status", 0, output, "");

@@ -84,10 +84,9 @@ public sealed class WorkerFailureTests
             using var job = WorkerHostProcess.Start(
                 new WorkerCommandLine
                 {
-                    Scheduler = coordinator.Address, Name = "chem-5", Threads = 2, Workers = 3, MemoryLimit = new JobQueue.JobScripts.MemorySize(1L << 30),
+                    Scheduler = coordinator.Address, Name = "chem-5", JobId = "77", Threads = 2, Workers = 3, MemoryLimit = new JobQueue.JobScripts.MemorySize(1L << 30),
                     DeathTimeout = TimeSpan.FromSeconds(60), SecretFile = coordinator.SecretPath,
-                }.ToArguments(),
-                new Dictionary<string, string> { ["SLURM_JOB_ID"] = "77" });
+                }.ToArguments());
 
             await coordinator.WaitForWorkersAsync(3, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 
@@ -119,10 +118,9 @@ public sealed class WorkerFailureTests
             using var worker = WorkerHostProcess.Start(
                 new WorkerCommandLine
                 {
-                    Scheduler = coordinator.Address, Name = "batch-0", Threads = 3, MemoryLimit = new JobQueue.JobScripts.MemorySize(2_000_000_000),
+                    Scheduler = coordinator.Address, Name = "batch-0", JobId = "4242", Threads = 3, MemoryLimit = new JobQueue.JobScripts.MemorySize(2_000_000_000),
                     DeathTimeout = TimeSpan.FromSeconds(2), SecretFile = coordinator.SecretPath,
-                }.ToArguments(),
-                new Dictionary<string, string> { ["SLURM_JOB_ID"] = "4242" });
+                }.ToArguments());
             await coordinator.WaitForWorkersAsync(1, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 
             var registered = Assert.Single(coordinator.Workers);

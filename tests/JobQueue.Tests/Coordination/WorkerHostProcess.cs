@@ -7,18 +7,13 @@ namespace JobQueue.Tests.Coordination;
 internal static class WorkerHostProcess
 {
     /// <remarks>The worker logs to stderr; <c>errorLines</c> receives each line.</remarks>
-    public static Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, Action<string>? errorLines = null)
+    public static Process Start(IEnumerable<string> arguments, Action<string>? errorLines = null)
     {
         var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false, RedirectStandardError = true };
         startInfo.ArgumentList.Add(WorkerHostLocation.EntryAssembly);
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            startInfo.Environment[name] = value;
         }
 
         var process = Process.Start(startInfo)!;

@@ -13,14 +13,14 @@ public sealed class WorkerCommandLineTests
     {
         var written = new WorkerCommandLine
         {
-            Scheduler = "tcp://127.0.0.1:40123", Name = "chem-3", Threads = 4, MemoryLimit = new MemorySize(12_000_000_000),
+            Scheduler = "tcp://127.0.0.1:40123", Name = "chem-3", JobId = "4242_3", Threads = 4, MemoryLimit = new MemorySize(12_000_000_000),
             Workers = 2, DeathTimeout = TimeSpan.FromSeconds(90), LocalDirectory = "/tmp/x", Interface = "ib0", SecretFile = "/home/me/.jobqueue/secrets/ab.secret",
         };
 
         var read = WorkerCommandLine.Parse(written.ToArguments());
 
         Assert.Equal(
-            ["--scheduler", "tcp://127.0.0.1:40123", "--name", "chem-3", "--nthreads", "4", "--memory-limit", "11.18GiB", "--nworkers", "2", "--death-timeout", "90", "--local-directory", "/tmp/x", "--interface", "ib0", "--secret-file", "/home/me/.jobqueue/secrets/ab.secret"],
+            ["--scheduler", "tcp://127.0.0.1:40123", "--name", "chem-3", "--job-id", "4242_3", "--nthreads", "4", "--memory-limit", "11.18GiB", "--nworkers", "2", "--death-timeout", "90", "--local-directory", "/tmp/x", "--interface", "ib0", "--secret-file", "/home/me/.jobqueue/secrets/ab.secret"],
             written.ToArguments());
         Assert.Equal(written with { MemoryLimit = read.MemoryLimit }, read);
         Assert.Equal(12_000_000_000, read.MemoryLimit.Bytes, tolerance: 12_000_000_000 / 200.0);
@@ -32,6 +32,7 @@ public sealed class WorkerCommandLineTests
         var read = WorkerCommandLine.Parse(["--scheduler", "tcp://h:1", "--name", "w-0", "--nthreads", "1", "--memory-limit", "1GiB", "--death-timeout", "0.5", "--secret-file", "/s"]);
 
         Assert.Equal(1, read.Workers);
+        Assert.Null(read.JobId);
         Assert.Null(read.LocalDirectory);
         Assert.Null(read.Interface);
         Assert.Equal(TimeSpan.FromMilliseconds(500), read.DeathTimeout);
@@ -67,9 +68,27 @@ public sealed class WorkerCommandLineTests
     {
         var cluster = Cluster(system, new SlurmOptions { Name = "chem", Cores = 1, Memory = "1GB" });
 
-        var expanded = Bash($"printf %s {ShellWords.Quote(cluster.Definition.ArrayWorkerName(17))}", (variable, taskIndex));
+        var expanded = NodeShell.Run($"printf %s {ShellWords.Quote(cluster.Definition.ArrayWorkerName(17))}", (variable, taskIndex));
 
         Assert.Equal(expected, expanded);
+    }
+
+    [Theory]
+    [InlineData("slurm", false, "SLURM_JOB_ID=4242", "4242")]
+    [InlineData("slurm", true, "SLURM_JOB_ID=4250 SLURM_ARRAY_JOB_ID=4242 SLURM_ARRAY_TASK_ID=3", "4242_3")]
+    [InlineData("sge", false, "JOB_ID=4242 SGE_TASK_ID=undefined", "4242")]
+    [InlineData("sge", true, "JOB_ID=4242 SGE_TASK_ID=3", "4242.3")]
+    [InlineData("pbs", false, "PBS_JOBID=4242.server", "4242.server")]
+    [InlineData("pbs", true, "PBS_JOBID=4242[3].server PBS_ARRAY_INDEX=3", "4242[3].server")]
+    [InlineData("pbs", false, "SLURM_JOB_ID=4242", "4242")]
+    public void The_job_id_a_worker_reports_is_what_the_batch_systems_expression_expands_to_on_the_node(string system, bool array, string variables, string expected)
+    {
+        var cluster = Cluster(system, new SlurmOptions { Cores = 1, Memory = "1GB" }, "printf '%s\\n'");
+        var workerLine = cluster.Definition.Render("tcp://127.0.0.1:40123", 17, array).Split('\n').Single(line => line.StartsWith("printf", StringComparison.Ordinal));
+
+        var arguments = NodeShell.Run(workerLine, variables.Split(' ').Select(pair => (pair.Split('=')[0], pair.Split('=')[1])).ToArray()).Split('\n');
+
+        Assert.Equal(expected, arguments[Array.IndexOf(arguments, "--job-id") + 1]);
     }
 
     [Fact]
@@ -82,7 +101,7 @@ public sealed class WorkerCommandLineTests
         });
         var workerLine = cluster.JobScript().Split('\n').Single(line => line.StartsWith("printf", StringComparison.Ordinal));
 
-        var arguments = Bash(workerLine, ("NODE_TAG", "node07"), ("TMPDIR", "/scratch/job1")).Split('\n');
+        var arguments = NodeShell.Run(workerLine, ("NODE_TAG", "node07"), ("TMPDIR", "/scratch/job1")).Split('\n');
 
         Assert.Equal("chem-node07-0", arguments[Array.IndexOf(arguments, "--name") + 1]);
         Assert.Equal("/scratch/job1/with space", arguments[Array.IndexOf(arguments, "--local-directory") + 1]);
@@ -90,25 +109,10 @@ public sealed class WorkerCommandLineTests
         Assert.DoesNotContain(arguments, argument => argument.Contains(cluster.Definition.Id, StringComparison.Ordinal) && !argument.StartsWith("/shared/secrets/", StringComparison.Ordinal));
     }
 
-    private static JobQueueCluster Cluster(string system, SlurmOptions settings) => system switch
+    private static JobQueueCluster Cluster(string system, SlurmOptions settings, string? workerCommand = null) => system switch
     {
-        "slurm" => TestClusters.Slurm(settings),
-        "sge" => TestClusters.Sge(new SGEOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory }),
-        _ => TestClusters.Pbs(new PBSOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory }),
+        "slurm" => TestClusters.Slurm(settings with { WorkerCommand = workerCommand }),
+        "sge" => TestClusters.Sge(new SGEOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory, WorkerCommand = workerCommand }),
+        _ => TestClusters.Pbs(new PBSOptions { Name = settings.Name, Cores = settings.Cores, Memory = settings.Memory, WorkerCommand = workerCommand }),
     };
-
-    private static string Bash(string command, params (string Name, string Value)[] environment)
-    {
-        var startInfo = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment)
-        {
-            startInfo.Environment[name] = value;
-        }
-
-        using var bash = Process.Start(startInfo)!;
-        var output = bash.StandardOutput.ReadToEnd();
-        bash.WaitForExit();
-        Assert.True(bash.ExitCode == 0, bash.StandardError.ReadToEnd());
-        return output.TrimEnd('\n');
-    }
 }

@@ -82,7 +82,7 @@ public sealed class GoldenScriptTests
 
             Assert.Equal(
                 "#!/bin/sh\n#SBATCH --cpus-per-task=4\n#SBATCH --gres=gpu:1\n" +
-                $"srun {TestClusters.WorkerCommand} --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --nthreads 1 --memory-limit 0.93GiB --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 180 --secret-file /shared/secrets/{cluster.Definition.Id}.secret\n" +
+                $"srun {TestClusters.WorkerCommand} --scheduler tcp://COORDINATOR:PORT --name jobqueue-worker-0 --job-id \"$SLURM_JOB_ID\" --nthreads 1 --memory-limit 0.93GiB --nworkers 4 --death-timeout 60 --lifetime 1620 --lifetime-stagger 180 --secret-file /shared/secrets/{cluster.Definition.Id}.secret\n" +
                 "# jobqueue-worker 4\n",
                 cluster.JobScript());
         }

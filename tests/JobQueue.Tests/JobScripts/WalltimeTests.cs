@@ -58,4 +58,28 @@ public sealed class WalltimeTests
 
         Assert.Contains($"PBSOptions.Walltime = \"{text}\" is not a time limit this batch system accepts. Use \"HH:MM:SS\"", error.Message);
     }
+
+    [Theory]
+    [InlineData("02:30", 2, 30)]
+    [InlineData("100:00", 100, 0)]
+    [InlineData("90", 1, 30)]
+    public void LSF_style_systems_accept_hours_minutes_or_minutes(string text, int hours, int minutes) =>
+        Assert.Equal(new TimeSpan(hours, minutes, 0), Walltime.Parse(text, WalltimeSyntax.HoursMinutes, "LsfOptions.Walltime").Duration);
+
+    [Theory]
+    [InlineData("02:30:00")]
+    [InlineData("1:75")]
+    [InlineData("1-12")]
+    public void LSF_style_systems_reject_other_forms_naming_HH_MM(string text)
+    {
+        var error = Assert.Throws<ArgumentException>(() => Walltime.Parse(text, WalltimeSyntax.HoursMinutes, "LsfOptions.Walltime"));
+
+        Assert.Contains($"LsfOptions.Walltime = \"{text}\" is not a time limit this batch system accepts. Use \"HH:MM\" or \"MM\", e.g. \"02:30\"", error.Message);
+    }
+
+    [Fact]
+    public void The_default_of_thirty_minutes_is_written_in_each_syntax() =>
+        Assert.Equal(
+            [TimeSpan.FromMinutes(30)],
+            Enum.GetValues<WalltimeSyntax>().Select(syntax => Walltime.Parse(Walltime.DefaultText(syntax), syntax, "Walltime").Duration).Distinct());
 }

@@ -70,9 +70,9 @@ public sealed class SubmittedJobIdTests
     [Fact]
     public void Array_submissions_put_the_range_on_the_command_line_from_each_systems_first_index()
     {
-        Assert.Equal(["--array=0-5"], SlurmBatchSystem.Instance.ArraySubmitArguments(6));
-        Assert.Equal(["-t", "1-6"], SgeBatchSystem.Instance.ArraySubmitArguments(6));
-        Assert.Equal(["-J", "0-5"], PbsBatchSystem.Instance.ArraySubmitArguments(6));
+        Assert.Equal(["--array=0-5"], SlurmBatchSystem.Instance.ArraySubmitArguments(6, "chem"));
+        Assert.Equal(["-t", "1-6"], SgeBatchSystem.Instance.ArraySubmitArguments(6, "chem"));
+        Assert.Equal(["-J", "0-5"], PbsBatchSystem.Instance.ArraySubmitArguments(6, "chem"));
     }
 
     private static CommandResult Submitted(string output) => new("sbatch", 0, output, "");

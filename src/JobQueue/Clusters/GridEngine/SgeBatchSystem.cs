@@ -2,9 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
-using JobQueue.Jobs;
-using JobQueue.JobScripts;
-using JobQueue.Submission;
 
 namespace JobQueue.Clusters.GridEngine;
 
@@ -18,6 +15,10 @@ internal sealed partial class SgeBatchSystem : BatchSystem<SGEOptions>
     public override string SubmitCommand => "qsub";
     public override IReadOnlyList<string> CheckArguments => ["-w", "v"];
     public override WalltimeSyntax WalltimeSyntax => WalltimeSyntax.HoursMinutesSeconds;
+    public override string JobIdExpression => "$JOB_ID";
+
+    // qstat lists an array's tasks, and qdel takes them, as <job>.<task>.
+    public override string ArrayTaskJobIdExpression => "$JOB_ID.$SGE_TASK_ID";
     public override string ArrayTaskVariable => "SGE_TASK_ID";
     public override int FirstArrayTask => 1;
 
@@ -27,11 +28,10 @@ internal sealed partial class SgeBatchSystem : BatchSystem<SGEOptions>
 
     public override Regex JobIdPattern => SubmitOutput();
 
-    public override IReadOnlyList<string> ArraySubmitArguments(int count) => ["-t", $"1-{count}"];
+    public override IReadOnlyList<string> ArraySubmitArguments(int count, string jobName) => ["-t", $"1-{count}"];
 
-    // A worker reports JOB_ID.SGE_TASK_ID, and qdel takes the same form.
-    public override IReadOnlyList<string> ArrayTaskIds(SubmittedJobId array, int count) =>
-        Enumerable.Range(1, count).Select(task => $"{array.Id}.{task}").ToArray();
+    public override IReadOnlyList<string> ArrayTaskIds(string arrayId, int count) =>
+        Enumerable.Range(1, count).Select(task => $"{arrayId}.{task}").ToArray();
 
     public override string StatusCommand => "qstat";
 

@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using JobQueue.Jobs;
-using JobQueue.JobScripts;
-using JobQueue.Submission;
 
 namespace JobQueue.Clusters.Pbs;
 
@@ -19,6 +16,10 @@ internal sealed partial class PbsBatchSystem : BatchSystem<PBSOptions>
     public override IReadOnlyList<string>? CheckArguments => null;
 
     public override WalltimeSyntax WalltimeSyntax => WalltimeSyntax.HoursMinutesSeconds;
+    // PBS_JOBID holds an array task's own id too (42[3].server), as qstat lists it. Slurm's Torque-style qsub sets
+    // no PBS_JOBID, and its qstat lists the Slurm job id.
+    public override string JobIdExpression => "${PBS_JOBID:-$SLURM_JOB_ID}";
+    public override string ArrayTaskJobIdExpression => JobIdExpression;
     public override string ArrayTaskVariable => "PBS_ARRAY_INDEX";
     public override int FirstArrayTask => 0;
 
@@ -28,14 +29,14 @@ internal sealed partial class PbsBatchSystem : BatchSystem<PBSOptions>
 
     public override Regex JobIdPattern => SubmitOutput();
 
-    public override IReadOnlyList<string> ArraySubmitArguments(int count) => ["-J", $"0-{count - 1}"];
+    public override IReadOnlyList<string> ArraySubmitArguments(int count, string jobName) => ["-J", $"0-{count - 1}"];
 
     // "42[].server" -> "42[0].server"; a bare "42" from a wrapper -> "42[0]".
-    public override IReadOnlyList<string> ArrayTaskIds(SubmittedJobId array, int count) =>
+    public override IReadOnlyList<string> ArrayTaskIds(string arrayId, int count) =>
         Enumerable.Range(0, count)
-            .Select(task => array.Id.Contains("[]", StringComparison.Ordinal)
-                ? array.Id.Replace("[]", $"[{task}]", StringComparison.Ordinal)
-                : array.Id.Insert(array.Id.IndexOf('.') is var dot and >= 0 ? dot : array.Id.Length, $"[{task}]"))
+            .Select(task => arrayId.Contains("[]", StringComparison.Ordinal)
+                ? arrayId.Replace("[]", $"[{task}]", StringComparison.Ordinal)
+                : arrayId.Insert(arrayId.IndexOf('.') is var dot and >= 0 ? dot : arrayId.Length, $"[{task}]"))
             .ToArray();
 
     // -N on the command line too: the Torque-style qsub on Slurm otherwise names the job and its logs after the file.

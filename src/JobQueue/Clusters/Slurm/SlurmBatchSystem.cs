@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using JobQueue.Jobs;
 using JobQueue.JobScripts;
-using JobQueue.Submission;
 
 namespace JobQueue.Clusters.Slurm;
 
@@ -16,6 +14,10 @@ internal sealed partial class SlurmBatchSystem : BatchSystem<SlurmOptions>
     public override string SubmitCommand => "sbatch";
     public override IReadOnlyList<string> CheckArguments => ["--test-only"];
     public override WalltimeSyntax WalltimeSyntax => WalltimeSyntax.Slurm;
+    public override string JobIdExpression => "$SLURM_JOB_ID";
+
+    // An array task as squeue lists it; its own SLURM_JOB_ID appears nowhere else.
+    public override string ArrayTaskJobIdExpression => "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID";
     public override string ArrayTaskVariable => "SLURM_ARRAY_TASK_ID";
     public override int FirstArrayTask => 0;
 
@@ -25,11 +27,11 @@ internal sealed partial class SlurmBatchSystem : BatchSystem<SlurmOptions>
 
     public override Regex JobIdPattern => SubmitOutput();
 
-    public override IReadOnlyList<string> ArraySubmitArguments(int count) => [$"--array=0-{count - 1}"];
+    public override IReadOnlyList<string> ArraySubmitArguments(int count, string jobName) => [$"--array=0-{count - 1}"];
 
-    // squeue -r lists every array task as <array id>_<task>; a worker builds the same from SLURM_ARRAY_JOB_ID and SLURM_ARRAY_TASK_ID.
-    public override IReadOnlyList<string> ArrayTaskIds(SubmittedJobId array, int count) =>
-        Enumerable.Range(0, count).Select(task => $"{array.Id}_{task}").ToArray();
+    // squeue -r lists every array task as <array id>_<task>, as ArrayTaskJobIdExpression expands on the node.
+    public override IReadOnlyList<string> ArrayTaskIds(string arrayId, int count) =>
+        Enumerable.Range(0, count).Select(task => $"{arrayId}_{task}").ToArray();
 
     public override string StatusCommand => "squeue";
 
