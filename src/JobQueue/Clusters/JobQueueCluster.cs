@@ -63,6 +63,7 @@ public abstract class JobQueueCluster : Cluster
             throw new ArgumentException($"{optionsType}.StatusInterval = {_statusInterval} must be positive, e.g. StatusInterval = TimeSpan.FromSeconds(5).", nameof(options.StatusInterval));
         }
 
+        var commandTimeout = TimedCommandRunner.Resolve(options.CommandTimeout, optionsType);
         if (options.Ssh is { } ssh)
         {
             ssh.Validate(optionsType);
@@ -74,13 +75,15 @@ public abstract class JobQueueCluster : Cluster
             }
 
             _commands = ssh.Client == SshClientKind.OpenSsh
-                ? new SshCommandRunner(ssh, options.CommandDirectory)
+                ? new SshCommandRunner(ssh, options.CommandDirectory, commandTimeout)
                 : new SshNetCommandRunner(ssh, options.CommandDirectory, Logger);
         }
         else
         {
             _commands = new LocalCommandRunner(definition.CommandDirectory);
         }
+
+        _commands = TimedCommandRunner.Wrap(_commands, commandTimeout, optionsType);
 
         _options = options;
         Definition = definition;
@@ -444,7 +447,7 @@ public abstract class JobQueueCluster : Cluster
         {
             try
             {
-                await PollAsync(stopping).ConfigureAwait(false);
+                await PollOrKeepStatesAsync(stopping).ConfigureAwait(false);
                 await ReconcileAsync(throwRefusals: false, stopping).ConfigureAwait(false);
                 await _wake.WaitAsync(_statusInterval, stopping).ConfigureAwait(false);
             }
@@ -457,6 +460,19 @@ public abstract class JobQueueCluster : Cluster
                 Logger.LogWarning("Following the jobs failed, retrying in {Seconds} s: {Reason}", _statusInterval.TotalSeconds, exception.Message);
                 await Task.Delay(_statusInterval, stopping).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
+        }
+    }
+
+    // A status command that fails or hangs (and times out) leaves the states last seen: submitting and cancelling go on.
+    private async Task PollOrKeepStatesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PollAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is BatchCommandException or FormatException)
+        {
+            Logger.LogWarning("Asking the batch system for the jobs' states failed; they keep the states last seen: {Reason}", exception.Message);
         }
     }
 

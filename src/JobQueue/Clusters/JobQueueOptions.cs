@@ -112,6 +112,14 @@ public abstract record JobQueueOptions : ClusterOptions
     public TimeSpan? StatusInterval { get; init; }
 
     /// <summary>
+    /// How long each batch command (sbatch, squeue, qstat, qdel, …) may take, and over <see cref="Ssh"/> each remote
+    /// command, login and file copy (the first copy of the WorkerHost included). One that takes longer is stopped (the
+    /// process tree it started is killed) and fails with a <see cref="BatchCommandException"/> saying it timed out; the
+    /// cluster goes on polling, and disposing it returns even when scancel or qdel hangs. <value>The default is 60 seconds.</value>
+    /// </summary>
+    public TimeSpan? CommandTimeout { get; init; }
+
+    /// <summary>
     /// Run the batch system's commands on another machine through SSH, e.g. <c>new SshOptions { Host = "login1" }</c>.
     /// Paths such as <see cref="LogDirectory"/> and <see cref="SharedTempDirectory"/> are then paths there, <c>~</c> being
     /// the remote home. <value>The default runs them on this machine.</value>
