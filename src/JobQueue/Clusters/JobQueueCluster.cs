@@ -203,7 +203,7 @@ public abstract class JobQueueCluster : Cluster
         return new JobLog(jobId, outputText, errorText, error is null ? [output] : [output, error]);
     }
 
-    /// <summary>One line: <c>SlurmCluster(chem, tcp://10.1.2.3:40123): 3 running, 497 pending jobs; 6 workers, 48 cores, 144 GB</c>.</summary>
+    /// <summary>One line: <c>SlurmCluster(chem, tcp://10.1.2.3:40123 from Interface ib0): 3 running, 497 pending jobs; 6 workers, 48 cores, 144 GB</c>.</summary>
     public override string ToString()
     {
         var jobs = Jobs;
@@ -213,7 +213,7 @@ public abstract class JobQueueCluster : Cluster
         var memory = workers.Sum(worker => worker.MemoryLimit) / 1e9;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{GetType().Name}({Name}, {Address ?? "not started"}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}");
+            $"{GetType().Name}({Name}, {(Address is { } address ? $"{address} {AddressReason}" : "not started")}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}");
     }
 
     private protected override DashboardSnapshot SampleDashboard(Coordinator coordinator)

@@ -84,7 +84,13 @@ public abstract record JobQueueOptions : ClusterOptions
     /// </summary>
     public TimeSpan? WorkerSignalGrace { get; init; }
 
-    /// <summary>Network interface the workers use, e.g. <c>"ib0"</c>.</summary>
+    /// <summary>
+    /// Network interface of the workers' network, e.g. <c>"ib0"</c>: the coordinator binds and advertises its IPv4 address
+    /// (its IPv6 one when it has none), unless <see cref="ClusterOptions.ListenAddress"/> or
+    /// <see cref="ClusterOptions.ContactAddress"/> say otherwise. Looked up when the coordinator starts, which fails
+    /// listing the interfaces there are when it does not exist. <value>The default is none: the coordinator listens on
+    /// every address and advertises this machine's first network address.</value>
+    /// </summary>
     public string? Interface { get; init; }
 
     /// <summary>A Scriban job-script template to use instead of the built-in one (copy one from <c>templates/</c>).</summary>

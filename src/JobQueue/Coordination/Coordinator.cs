@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using JobQueue.Coordination.Protocol;
@@ -71,6 +68,9 @@ internal sealed class Coordinator : IAsyncDisposable
     /// <summary>What workers dial, e.g. <c>tcp://10.1.2.3:40123</c>.</summary>
     public string Address { get; private set; } = "";
 
+    /// <summary>Why workers dial <see cref="Address"/>, e.g. <c>from Interface ib0</c>.</summary>
+    public string AddressReason { get; private set; } = "";
+
     public string SecretPath => _secret.Path;
 
     /// <summary>The token the dashboard asks for, derived from the cluster secret.</summary>
@@ -81,9 +81,11 @@ internal sealed class Coordinator : IAsyncDisposable
 
     /// <summary>Makes the cluster's certificate, writes the secret file, and starts serving workers.</summary>
     /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
+    /// <exception cref="ArgumentException"><see cref="CoordinatorSettings.Interface"/> does not exist here or has no address.</exception>
     /// <remarks>Synchronous because the cluster starts its coordinator on first use, from <c>Map</c> and friends.</remarks>
     public static Coordinator Start(CoordinatorSettings settings, ILogger logger)
     {
+        var address = CoordinatorAddress.Choose(settings);
         var certificate = ClusterCertificate.Create();
         ClusterSecret secret;
         try
@@ -101,7 +103,7 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             // Off any caller's synchronization context (a notebook's, a UI's): the cluster starts this inside a lock.
             var service = new WorkerChannelService(coordinator, secret.Keys, coordinator._refusals);
-            coordinator._host = Task.Run(() => CoordinatorHost.StartAsync(settings, certificate, service, coordinator._refusals, logger)).GetAwaiter().GetResult();
+            coordinator._host = Task.Run(() => CoordinatorHost.StartAsync(settings with { ListenAddress = address.Bind.ToString() }, certificate, service, coordinator._refusals, logger)).GetAwaiter().GetResult();
         }
         catch
         {
@@ -110,9 +112,10 @@ internal sealed class Coordinator : IAsyncDisposable
             throw;
         }
 
-        coordinator.Address = $"tcp://{ContactHost(settings)}:{settings.ContactPort ?? coordinator._host.Port}";
+        coordinator.Address = $"tcp://{address.ContactHost}:{settings.ContactPort ?? coordinator._host.Port}";
+        coordinator.AddressReason = address.Reason;
         coordinator._silenceWatch = coordinator.WatchSilenceAsync();
-        logger.LogInformation("Coordinator listening at {Address} (TLS 1.3)", coordinator.Address);
+        logger.LogInformation("Coordinator listening on {Bind}; workers dial {Address} ({Reason}; TLS 1.3)", address.Bind, coordinator.Address, address.Reason);
         return coordinator;
     }
 
@@ -385,28 +388,6 @@ internal sealed class Coordinator : IAsyncDisposable
         _certificate.Dispose();
         _secret.Dispose();
         _stopping.Dispose();
-    }
-
-    private static string ContactHost(CoordinatorSettings settings)
-    {
-        if (settings.ContactHost is not null)
-        {
-            return settings.ContactHost;
-        }
-
-        var bound = IPAddress.Parse(settings.ListenAddress);
-        if (!bound.Equals(IPAddress.Any))
-        {
-            return bound.ToString();
-        }
-
-        // Bound to every interface: workers on other machines need one they can route to.
-        return NetworkInterface.GetAllNetworkInterfaces()
-            .Where(card => card.OperationalStatus == OperationalStatus.Up && card.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-            .SelectMany(card => card.GetIPProperties().UnicastAddresses)
-            .Select(unicast => unicast.Address)
-            .FirstOrDefault(candidate => candidate.AddressFamily == AddressFamily.InterNetwork)?.ToString()
-            ?? IPAddress.Loopback.ToString();
     }
 
     /// <summary>Runs an authenticated worker's call until it ends: registration, the read loop, and the rescheduling of what it held.</summary>
