@@ -54,6 +54,9 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>The address workers dial, e.g. <c>tcp://10.1.2.3:40123</c>; null until the coordinator has started.</summary>
     public string? Address => _coordinator?.Address;
 
+    /// <summary>Why workers dial <see cref="Address"/>, e.g. <c>from Interface ib0</c>; null until the coordinator has started.</summary>
+    private protected string? AddressReason => _coordinator?.AddressReason;
+
     /// <summary>
     /// The dashboard's URL with its token, e.g. <c>http://127.0.0.1:8787/?token=3f…</c> (print it where you choose: the log never shows the token); null
     /// until the coordinator has started, when <see cref="ClusterOptions.DashboardAddress"/> is null, or when it could

@@ -13,8 +13,8 @@ public abstract record ClusterOptions
     public string? Name { get; init; }
 
     /// <summary>
-    /// Address the coordinator listens on. <value>The default is every interface for a batch system, 127.0.0.1 for a
-    /// <see cref="LocalCluster"/>.</value>
+    /// Address the coordinator listens on. <value>The default is the address of <see cref="JobQueueOptions.Interface"/> when
+    /// set, else every interface for a batch system, 127.0.0.1 for a <see cref="LocalCluster"/>.</value>
     /// </summary>
     public string? ListenAddress { get; init; }
 
@@ -23,7 +23,7 @@ public abstract record ClusterOptions
 
     /// <summary>
     /// Address the workers dial when it differs from where the coordinator listens, e.g. behind a forward:
-    /// <c>"login1"</c> or <c>"login1:40123"</c>. <value>The default is the listen address, or this machine's first network address.</value>
+    /// <c>"login1"</c> or <c>"login1:40123"</c>. <value>The default is the listen address, or the address of <see cref="JobQueueOptions.Interface"/>, or this machine's first network address.</value>
     /// </summary>
     public string? ContactAddress { get; init; }
 

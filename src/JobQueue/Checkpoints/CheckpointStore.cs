@@ -8,7 +8,8 @@ namespace JobQueue.Checkpoints;
 /// One checkpoint database: the encoded result of each finished item under its key, and the identity of the
 /// function that computed them. Results are written by one background loop in transactions of whatever has arrived
 /// meanwhile, so a busy map commits many results at once and a quiet one commits each at once; a result's callback
-/// runs only after its transaction committed.
+/// runs only after its transaction committed, or with the reason it was not (every result gets one or the other).
+/// A dropped connection is reopened (<see cref="CheckpointConnection"/>).
 /// </summary>
 internal sealed class CheckpointStore : IAsyncDisposable
 {
@@ -18,13 +19,12 @@ internal sealed class CheckpointStore : IAsyncDisposable
     private const int MaxBatch = 4096;
 
     private readonly CheckpointDatabase _database;
-    private readonly DbConnection _connection;
-    private readonly SemaphoreSlim _connectionGate = new(1, 1);
+    private readonly CheckpointConnection _connection;
     private readonly Channel<PendingResult> _pending = Channel.CreateUnbounded<PendingResult>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _logger;
     private readonly Task _writer;
 
-    private CheckpointStore(CheckpointDatabase database, DbConnection connection, FunctionIdentity function, ILogger logger)
+    private CheckpointStore(CheckpointDatabase database, CheckpointConnection connection, FunctionIdentity function, ILogger logger)
     {
         _database = database;
         _connection = connection;
@@ -43,10 +43,10 @@ internal sealed class CheckpointStore : IAsyncDisposable
     public static CheckpointStore Open(string location, FunctionIdentity function, ILogger logger)
     {
         var database = CheckpointDatabase.Parse(location);
-        var connection = database.Connect();
+        DbConnection? connection = null;
         try
         {
-            connection.Open();
+            connection = CheckpointConnection.Open(database);
             var stored = Prepare(connection, database, function);
             if (stored.GetValueOrDefault("schema") != SchemaVersion)
             {
@@ -59,11 +59,11 @@ internal sealed class CheckpointStore : IAsyncDisposable
                 throw DifferentFunction(database.Display, stored.GetValueOrDefault("function_name"), stored.GetValueOrDefault("function"), function);
             }
 
-            return new CheckpointStore(database, connection, function, logger);
+            return new CheckpointStore(database, new CheckpointConnection(database, connection, logger), function, logger);
         }
         catch (Exception exception)
         {
-            connection.Dispose();
+            connection?.Dispose();
             throw exception is DbException or InvalidOperationException
                 ? new CheckpointException($"Checkpoint {database.Display} could not be opened: {exception.Message}", exception)
                 : exception;
@@ -77,29 +77,31 @@ internal sealed class CheckpointStore : IAsyncDisposable
         + "or, if the change does not affect the results, set MapOptions.CheckpointVersion to the same string in both runs (the checkpoint must have been made with it).");
 
     /// <summary>Every stored result by key.</summary>
+    /// <exception cref="CheckpointException">The database refused the query, or is gone.</exception>
     public Dictionary<string, byte[]> LoadResults()
     {
-        _connectionGate.Wait();
         try
         {
-            using var command = _connection.CreateCommand();
+            // Map is synchronous; off the caller's synchronization context, the wait cannot deadlock.
+            return Task.Run(() => _connection.UseAsync(ReadResultsAsync)).GetAwaiter().GetResult();
+        }
+        catch (Exception exception) when (exception is DbException or InvalidOperationException)
+        {
+            throw new CheckpointException($"Checkpoint {Display} could not be read: {exception.Message}", exception);
+        }
+
+        static async Task<Dictionary<string, byte[]>> ReadResultsAsync(DbConnection connection)
+        {
+            await using var command = connection.CreateCommand();
             command.CommandText = "SELECT key, value FROM jobqueue_results";
-            using var reader = command.ExecuteReader();
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
             var results = new Dictionary<string, byte[]>();
-            while (reader.Read())
+            while (await reader.ReadAsync().ConfigureAwait(false))
             {
                 results[reader.GetString(0)] = (byte[])reader.GetValue(1);
             }
 
             return results;
-        }
-        catch (DbException exception)
-        {
-            throw new CheckpointException($"Checkpoint {Display} could not be read: {exception.Message}", exception);
-        }
-        finally
-        {
-            _connectionGate.Release();
         }
     }
 
@@ -118,17 +120,11 @@ internal sealed class CheckpointStore : IAsyncDisposable
         _pending.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
-        _connectionGate.Dispose();
     }
 
     // Creates the tables if need be and records this function in a new store; returns what the store says.
     private static Dictionary<string, string> Prepare(DbConnection connection, CheckpointDatabase database, FunctionIdentity function)
     {
-        if (database.Setup.Length > 0)
-        {
-            Execute(connection, null, database.Setup);
-        }
-
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS jobqueue_checkpoint (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
         Execute(connection, transaction, $"CREATE TABLE IF NOT EXISTS jobqueue_results (key TEXT PRIMARY KEY, value {database.BlobType} NOT NULL)");
@@ -193,57 +189,64 @@ internal sealed class CheckpointStore : IAsyncDisposable
 
     private async Task<Exception?> TryWriteAsync(List<PendingResult> batch)
     {
-        const string Insert = "INSERT INTO jobqueue_results (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING";
-        await _connectionGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            await using var transaction = await _connection.BeginTransactionAsync().ConfigureAwait(false);
-            if (_connection.CanCreateBatch)
-            {
-                // PostgreSQL: the whole batch in one round trip.
-                await using var commands = _connection.CreateBatch();
-                commands.Transaction = transaction;
-                foreach (var result in batch)
-                {
-                    var command = commands.CreateBatchCommand();
-                    command.CommandText = Insert;
-                    AddParameter(command.Parameters, command.CreateParameter(), "@key", result.Key);
-                    AddParameter(command.Parameters, command.CreateParameter(), "@value", result.Value);
-                    commands.BatchCommands.Add(command);
-                }
-
-                await commands.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                // SQLite: in process, so one prepared statement run per result costs no round trips.
-                await using var command = _connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = Insert;
-                var key = command.CreateParameter();
-                var value = command.CreateParameter();
-                AddParameter(command.Parameters, key, "@key", "");
-                AddParameter(command.Parameters, value, "@value", Array.Empty<byte>());
-                await command.PrepareAsync().ConfigureAwait(false);
-                foreach (var result in batch)
-                {
-                    (key.Value, value.Value) = (result.Key, result.Value);
-                    await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-                }
-            }
-
-            await transaction.CommitAsync().ConfigureAwait(false);
+            // Written again whole after a reconnect: a batch whose commit was lost with the connection inserts nothing twice.
+            await _connection.UseAsync(connection => WriteAsync(connection, batch)).ConfigureAwait(false);
             return null;
         }
-        catch (DbException exception)
+        catch (CheckpointException exception)
         {
+            return exception;
+        }
+        catch (Exception exception)
+        {
+            // Whatever else failed, every result of the batch learns it: no future waits for ever.
             _logger.LogError(exception, "Checkpoint {Checkpoint}: {Count} results could not be stored", Display, batch.Count);
             return new CheckpointException($"The result could not be stored in checkpoint {Display}: {exception.Message}", exception);
         }
-        finally
+    }
+
+    private static async Task<bool> WriteAsync(DbConnection connection, List<PendingResult> batch)
+    {
+        const string Insert = "INSERT INTO jobqueue_results (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING";
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        if (connection.CanCreateBatch)
         {
-            _connectionGate.Release();
+            // PostgreSQL: the whole batch in one round trip.
+            await using var commands = connection.CreateBatch();
+            commands.Transaction = transaction;
+            foreach (var result in batch)
+            {
+                var command = commands.CreateBatchCommand();
+                command.CommandText = Insert;
+                AddParameter(command.Parameters, command.CreateParameter(), "@key", result.Key);
+                AddParameter(command.Parameters, command.CreateParameter(), "@value", result.Value);
+                commands.BatchCommands.Add(command);
+            }
+
+            await commands.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
+        else
+        {
+            // SQLite: in process, so one prepared statement run per result costs no round trips.
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Insert;
+            var key = command.CreateParameter();
+            var value = command.CreateParameter();
+            AddParameter(command.Parameters, key, "@key", "");
+            AddParameter(command.Parameters, value, "@value", Array.Empty<byte>());
+            await command.PrepareAsync().ConfigureAwait(false);
+            foreach (var result in batch)
+            {
+                (key.Value, value.Value) = (result.Key, result.Value);
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return true;
     }
 
     private readonly record struct PendingResult(string Key, byte[] Value, Action<Exception?> Stored);

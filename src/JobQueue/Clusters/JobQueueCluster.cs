@@ -58,6 +58,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
             throw new ArgumentException($"{optionsType}.StatusInterval = {statusInterval} must be positive, e.g. StatusInterval = TimeSpan.FromSeconds(5).", nameof(options.StatusInterval));
         }
 
+        var commandTimeout = TimedCommandRunner.Resolve(options.CommandTimeout, optionsType);
         ICommandRunner commands;
         if (options.Ssh is { } ssh)
         {
@@ -70,7 +71,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
             }
 
             commands = ssh.Client == SshClientKind.OpenSsh
-                ? new SshCommandRunner(ssh, options.CommandDirectory)
+                ? new SshCommandRunner(ssh, options.CommandDirectory, commandTimeout)
                 : new SshNetCommandRunner(ssh, options.CommandDirectory, Logger);
         }
         else
@@ -78,7 +79,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
             commands = new LocalCommandRunner(definition.CommandDirectory);
         }
 
-        _supervisor = new JobSupervisor(definition, options, commands, statusInterval, this, Logger);
+        _supervisor = new JobSupervisor(definition, options, TimedCommandRunner.Wrap(commands, commandTimeout, optionsType), statusInterval, this, Logger);
     }
 
     /// <summary>The resolved settings; over SSH, re-resolved with the remote home directory once the cluster starts submitting.</summary>
@@ -179,7 +180,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
     /// <exception cref="ArgumentException">This cluster submitted no job <paramref name="jobId"/>.</exception>
     public Task<JobLog> GetJobLogAsync(string jobId, CancellationToken cancellationToken = default) => _supervisor.GetLogAsync(jobId, cancellationToken);
 
-    /// <summary>One line: <c>SlurmCluster(chem, tcp://10.1.2.3:40123): 3 running, 497 pending jobs; 6 workers, 48 cores, 144 GB</c>.</summary>
+    /// <summary>One line: <c>SlurmCluster(chem, tcp://10.1.2.3:40123 from Interface ib0): 3 running, 497 pending jobs; 6 workers, 48 cores, 144 GB</c>.</summary>
     public override string ToString()
     {
         var jobs = Jobs;
@@ -189,7 +190,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
         var memory = workers.Sum(worker => worker.MemoryLimit) / 1e9;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{GetType().Name}({Name}, {Address ?? "not started"}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}");
+            $"{GetType().Name}({Name}, {(Address is { } address ? $"{address} {AddressReason}" : "not started")}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}");
     }
 
     private protected override DashboardSnapshot SampleDashboard(Coordinator coordinator)

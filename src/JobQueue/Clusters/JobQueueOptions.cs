@@ -84,7 +84,13 @@ public abstract record JobQueueOptions : ClusterOptions
     /// </summary>
     public TimeSpan? WorkerSignalGrace { get; init; }
 
-    /// <summary>Network interface the workers use, e.g. <c>"ib0"</c>.</summary>
+    /// <summary>
+    /// Network interface of the workers' network, e.g. <c>"ib0"</c>: the coordinator binds and advertises its IPv4 address
+    /// (its IPv6 one when it has none), unless <see cref="ClusterOptions.ListenAddress"/> or
+    /// <see cref="ClusterOptions.ContactAddress"/> say otherwise. Looked up when the coordinator starts, which fails
+    /// listing the interfaces there are when it does not exist. <value>The default is none: the coordinator listens on
+    /// every address and advertises this machine's first network address.</value>
+    /// </summary>
     public string? Interface { get; init; }
 
     /// <summary>A Scriban job-script template to use instead of the built-in one (copy one from <c>templates/</c>).</summary>
@@ -110,6 +116,14 @@ public abstract record JobQueueOptions : ClusterOptions
     /// all of them. <value>The default is 5 seconds.</value>
     /// </summary>
     public TimeSpan? StatusInterval { get; init; }
+
+    /// <summary>
+    /// How long each batch command (sbatch, squeue, qstat, qdel, …) may take, and over <see cref="Ssh"/> each remote
+    /// command, login and file copy (the first copy of the WorkerHost included). One that takes longer is stopped (the
+    /// process tree it started is killed) and fails with a <see cref="BatchCommandException"/> saying it timed out; the
+    /// cluster goes on polling, and disposing it returns even when scancel or qdel hangs. <value>The default is 60 seconds.</value>
+    /// </summary>
+    public TimeSpan? CommandTimeout { get; init; }
 
     /// <summary>
     /// Run the batch system's commands on another machine through SSH, e.g. <c>new SshOptions { Host = "login1" }</c>.

@@ -43,6 +43,9 @@ internal sealed class Coordinator : IAsyncDisposable
     /// <summary>What workers dial, e.g. <c>tcp://10.1.2.3:40123</c>.</summary>
     public string Address { get; private set; } = "";
 
+    /// <summary>Why workers dial <see cref="Address"/>, e.g. <c>from Interface ib0</c>.</summary>
+    public string AddressReason { get; private set; } = "";
+
     public string SecretPath => _secret.Path;
 
     /// <summary>The token the dashboard asks for, derived from the cluster secret.</summary>
@@ -53,9 +56,11 @@ internal sealed class Coordinator : IAsyncDisposable
 
     /// <summary>Makes the cluster's certificate, writes the secret file, and starts serving workers.</summary>
     /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
+    /// <exception cref="ArgumentException"><see cref="CoordinatorSettings.Interface"/> does not exist here or has no address.</exception>
     /// <remarks>Synchronous because the cluster starts its coordinator on first use, from <c>Map</c> and friends.</remarks>
     public static Coordinator Start(CoordinatorSettings settings, ICoordinatorEvents events, ILogger logger)
     {
+        var address = CoordinatorAddress.Choose(settings);
         var certificate = ClusterCertificate.Create();
         ClusterSecret secret;
         try
@@ -73,7 +78,7 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             // Off any caller's synchronization context (a notebook's, a UI's): the cluster starts this inside a lock.
             var service = new WorkerChannelService(coordinator.ServeAsync, secret.Keys, coordinator._refusals);
-            coordinator._host = Task.Run(() => CoordinatorHost.StartAsync(settings, certificate, service, coordinator._refusals, logger)).GetAwaiter().GetResult();
+            coordinator._host = Task.Run(() => CoordinatorHost.StartAsync(settings with { ListenAddress = address.Bind.ToString() }, certificate, service, coordinator._refusals, logger)).GetAwaiter().GetResult();
         }
         catch
         {
@@ -82,9 +87,10 @@ internal sealed class Coordinator : IAsyncDisposable
             throw;
         }
 
-        coordinator.Address = $"tcp://{ContactHost.Choose(settings)}:{settings.ContactPort ?? coordinator._host.Port}";
+        coordinator.Address = $"tcp://{address.ContactHost}:{settings.ContactPort ?? coordinator._host.Port}";
+        coordinator.AddressReason = address.Reason;
         coordinator._silenceWatch = coordinator.WatchSilenceAsync();
-        logger.LogInformation("Coordinator listening at {Address} (TLS 1.3)", coordinator.Address);
+        logger.LogInformation("Coordinator listening on {Bind}; workers dial {Address} ({Reason}; TLS 1.3)", address.Bind, coordinator.Address, address.Reason);
         return coordinator;
     }
 

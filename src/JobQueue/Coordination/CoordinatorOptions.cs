@@ -28,7 +28,9 @@ internal static class CoordinatorOptions
             contactPort = uri.IsDefaultPort ? null : uri.Port;
         }
 
-        return new CoordinatorSettings(listen, Ports(options.Port, optionsType), contactHost, contactPort, secretPath);
+        // The interface is looked up when the coordinator starts: a job script must still render on a laptop.
+        var networkInterface = (options as JobQueueOptions)?.Interface is { } name ? new InterfaceSetting(name, $"{optionsType}.Interface", Binds: options.ListenAddress is null) : null;
+        return new CoordinatorSettings(listen, Ports(options.Port, optionsType), contactHost, contactPort, secretPath) { Interface = networkInterface };
     }
 
     private static int[] Ports(string? port, string optionsType)

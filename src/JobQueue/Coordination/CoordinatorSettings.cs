@@ -11,6 +11,9 @@ internal sealed record CoordinatorSettings(string ListenAddress, IReadOnlyList<i
     /// <summary>The cluster's seed (<see cref="ClusterOptions.Seed"/>), sent to every worker for the tasks' random streams.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>The network interface whose address the coordinator takes (<see cref="JobQueueOptions.Interface"/>); null for none.</summary>
+    public InterfaceSetting? Interface { get; init; }
+
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>A worker unheard of for this long is taken for dead and its tasks go elsewhere.</summary>

@@ -238,7 +238,7 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
         {
             try
             {
-                await PollAsync(stopping).ConfigureAwait(false);
+                await PollOrKeepStatesAsync(stopping).ConfigureAwait(false);
                 await ReconcileAsync(throwRefusals: false, stopping).ConfigureAwait(false);
                 await _wake.WaitAsync(statusInterval, stopping).ConfigureAwait(false);
             }
@@ -251,6 +251,19 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
                 logger.LogWarning("Following the jobs failed, retrying in {Seconds} s: {Reason}", statusInterval.TotalSeconds, exception.Message);
                 await Task.Delay(statusInterval, stopping).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
+        }
+    }
+
+    // A status command that fails or hangs (and times out) leaves the states last seen: submitting and cancelling go on.
+    private async Task PollOrKeepStatesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PollAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is BatchCommandException or FormatException)
+        {
+            logger.LogWarning("Asking the batch system for the jobs' states failed; they keep the states last seen: {Reason}", exception.Message);
         }
     }
 

@@ -16,16 +16,19 @@ internal sealed partial class SshCommandRunner : IRemoteRunner
 
     private readonly SshOptions _options;
     private readonly string? _commandDirectory;
+    private readonly TimeSpan _commandTimeout;
     private readonly string _controlDirectory;
     private readonly IReadOnlyList<string> _sshArguments;
     private readonly SemaphoreSlim _firstConnection = new(1, 1);
     private bool _connected;
     private string? _home;
 
-    public SshCommandRunner(SshOptions options, string? commandDirectory)
+    // commandTimeout bounds closing the master connection at dispose; TimedCommandRunner bounds every other call.
+    public SshCommandRunner(SshOptions options, string? commandDirectory, TimeSpan commandTimeout)
     {
         _options = options;
         _commandDirectory = commandDirectory;
+        _commandTimeout = commandTimeout;
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("SshOptions.Client = SshClientKind.OpenSsh needs OpenSSH connection sharing (ControlMaster), which Windows' ssh lacks; use the default SshClientKind.SshNet, run from Linux or macOS, or run on the login node itself.");
@@ -128,9 +131,17 @@ internal sealed partial class SshCommandRunner : IRemoteRunner
     {
         if (_connected)
         {
-            // Closes the master connection now rather than after ControlPersist.
-            await ProcessRunner.RunAsync("ssh", [.. _sshArguments, "-O", "exit", _options.Host!], "ssh -O exit", null, null, "ssh could not be started", CancellationToken.None)
-                .ConfigureAwait(false);
+            // Closes the master connection now rather than after ControlPersist, which ends it anyway if this hangs.
+            using var limit = new CancellationTokenSource(_commandTimeout);
+            try
+            {
+                await ProcessRunner.RunAsync("ssh", [.. _sshArguments, "-O", "exit", _options.Host!], "ssh -O exit", null, null, "ssh could not be started", limit.Token)
+                    .ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Killed at the timeout: the master lingers at most MasterLinger.
+            }
         }
 
         Directory.Delete(_controlDirectory, recursive: true);

@@ -29,7 +29,7 @@ public sealed class BatchClusterTests
         Assert.Equal(2, jobs.Count);
         Assert.All(jobs, job => Assert.Equal(JobState.Running, job.State));
         Assert.Equal(cluster.Workers.Select(worker => worker.JobId).Order(), jobs.Select(job => job.Id).Order());
-        Assert.Matches($@"^\w+Cluster\({cluster.Name}, tcp://127\.0\.0\.1:\d+\): 2 running, 0 pending jobs; 2 workers, 4 cores, 2.1 GB$", cluster.ToString());
+        Assert.Matches($@"^\w+Cluster\({cluster.Name}, tcp://127\.0\.0\.1:\d+ from ListenAddress\): 2 running, 0 pending jobs; 2 workers, 4 cores, 2.1 GB$", cluster.ToString());
         var log = await cluster.GetJobLogAsync(jobs[0].Id);
         Assert.Contains($"Connected to {cluster.Address} as {Assert.Single(jobs[0].Workers)}", log.StandardOutput + log.StandardError);
 
@@ -219,7 +219,7 @@ public sealed class BatchClusterTests
         var ids = cluster.Jobs.Select(job => job.Id).ToArray();
         Assert.Equal(20, ids.Length);
         await Eventually.HoldsAsync(() => cluster.Jobs.All(job => job.State == JobState.Pending), Deadline, "all 20 jobs seen pending");
-        Assert.Matches($@"^\w+Cluster\({cluster.Name}, tcp://127\.0\.0\.1:\d+\): 0 running, 20 pending jobs; 0 workers, 0 cores, 0 GB$", cluster.ToString());
+        Assert.Matches($@"^\w+Cluster\({cluster.Name}, tcp://127\.0\.0\.1:\d+ from ListenAddress\): 0 running, 20 pending jobs; 0 workers, 0 cores, 0 GB$", cluster.ToString());
 
         await cluster.DisposeAsync();
 

@@ -260,7 +260,7 @@ public sealed class SshTests
         var chown = Process.Start("chown", ["-hR", $"{user}:", directory])!;
         await chown.WaitForExitAsync();
         await using JobQueue.Submission.ICommandRunner remote = system == TestBatchSystem.SlurmOverOpenSsh
-            ? new JobQueue.Submission.SshCommandRunner(Ssh(SshClientKind.OpenSsh), null)
+            ? new JobQueue.Submission.SshCommandRunner(Ssh(SshClientKind.OpenSsh), null, TimeSpan.FromSeconds(60))
             : new JobQueue.Submission.SshNet.SshNetCommandRunner(Ssh(), null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
         await remote.WriteFileAsync(path, "the secret", CancellationToken.None);

@@ -141,9 +141,17 @@ public sealed class StatusParsingTests
     [Fact]
     public void Qstat_f_of_jobs_it_no_longer_knows_is_no_error()
     {
-        Assert.Empty(PbsBatchSystem.Instance.ParseStatus(new CommandResult("qstat -f 99", 153, "", "")));
         Assert.Empty(PbsBatchSystem.Instance.ParseStatus(new CommandResult("qstat -f 99.server", 153, "", "qstat: Unknown Job Id 99.server\n")));
         Assert.Throws<BatchCommandException>(() => PbsBatchSystem.Instance.ParseStatus(new CommandResult("qstat -f 99", 2, "", "Problem loading jobs.\n")));
+    }
+
+    [Fact]
+    public void A_qstat_that_fails_saying_nothing_is_an_error_not_a_list_of_ended_jobs()
+    {
+        // An empty list would count every job as ended, and replacements would be submitted.
+        var error = Assert.Throws<BatchCommandException>(() => PbsBatchSystem.Instance.ParseStatus(new CommandResult("qstat -f 99", 153, "", "")));
+
+        Assert.Equal("qstat -f 99 exited with code 153: it printed nothing", error.Message);
     }
 
     [Theory]

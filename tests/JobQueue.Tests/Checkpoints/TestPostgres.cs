@@ -21,7 +21,7 @@ internal sealed class TestPostgres : IAsyncDisposable
 
     public string Schema { get; }
 
-    /// <summary>A checkpoint location whose tables live in <see cref="Schema"/>.</summary>
+    /// <summary>A checkpoint location whose tables live in <see cref="Schema"/>; its connections carry the schema as application name.</summary>
     public string ConnectionString { get; }
 
     /// <summary>Why the server cannot be used here, or null when it can.</summary>
@@ -63,6 +63,7 @@ internal sealed class TestPostgres : IAsyncDisposable
         }
 
         server.SearchPath = schema;
+        server.ApplicationName = schema;
         return new TestPostgres(admin, schema, server.ConnectionString);
     }
 
@@ -78,6 +79,14 @@ internal sealed class TestPostgres : IAsyncDisposable
         {
             return 0;
         }
+    }
+
+    /// <summary>Ends the server processes of this test's checkpoint connections (as a restart or an administrator would); returns how many there were.</summary>
+    public async Task<long> TerminateCheckpointConnectionsAsync()
+    {
+        await using var command = _admin.CreateCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = Schema });
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     public async ValueTask DisposeAsync()

@@ -105,7 +105,7 @@ public sealed class JobQueueConfigTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => TestClusters.Pbs(new PBSOptions { Memory = "1GB" }, config));
 
         Assert.Equal("quue", error.ParamName);
-        Assert.StartsWith($"Unknown key \"quue\" in section pbs ({_directory}/jobqueue.yaml, key pbs.quue). Accepted keys: account, command-directory, contact-address, cores, dashboard-address, death-timeout, env-extra, interface, job-arrays, job-directives-skip, job-extra-directives, job-id-pattern, job-name, job-script-epilogue, job-script-prologue, listen-address, local-directory, log-directory, memory, name, port, processes, queue, resource-spec, shared-temp-directory, shebang, status-interval, template-path, walltime, worker-command, worker-extra-args, worker-lifetime-margin, worker-lifetime-stagger, worker-signal-grace.", error.Message);
+        Assert.StartsWith($"Unknown key \"quue\" in section pbs ({_directory}/jobqueue.yaml, key pbs.quue). Accepted keys: account, command-directory, command-timeout, contact-address, cores, dashboard-address, death-timeout, env-extra, interface, job-arrays, job-directives-skip, job-extra-directives, job-id-pattern, job-name, job-script-epilogue, job-script-prologue, listen-address, local-directory, log-directory, memory, name, port, processes, queue, resource-spec, shared-temp-directory, shebang, status-interval, template-path, walltime, worker-command, worker-extra-args, worker-lifetime-margin, worker-lifetime-stagger, worker-signal-grace.", error.Message);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class JobQueueConfigTests : IDisposable
 
         var error = Assert.Throws<ArgumentException>(() => TestClusters.Slurm(new SlurmOptions(), config));
 
-        Assert.StartsWith("Unknown key \"corse\" in section slurm (environment variable JOBQUEUE__SLURM__CORSE). Accepted keys: account, command-directory, contact-address, cores,", error.Message);
+        Assert.StartsWith("Unknown key \"corse\" in section slurm (environment variable JOBQUEUE__SLURM__CORSE). Accepted keys: account, command-directory, command-timeout, contact-address, cores,", error.Message);
     }
 
     [Theory]

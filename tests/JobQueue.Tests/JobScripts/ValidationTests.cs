@@ -17,6 +17,8 @@ public sealed class ValidationTests
         { "Walltime", () => TestClusters.Sge(new SGEOptions { Cores = 1, Memory = "1GB", Walltime = "2h" }), "SGEOptions.Walltime = \"2h\" is not a time limit this batch system accepts. Use \"HH:MM:SS\", e.g. \"02:30:00\" for two and a half hours." },
         { "Walltime", () => TestClusters.Pbs(new PBSOptions { Cores = 1, Memory = "1GB", Walltime = "1-12" }), "PBSOptions.Walltime = \"1-12\" is not a time limit this batch system accepts. Use \"HH:MM:SS\", e.g. \"02:30:00\" for two and a half hours." },
         { "DeathTimeout", () => TestClusters.Slurm(Valid with { DeathTimeout = TimeSpan.Zero }), "SlurmOptions.DeathTimeout = 00:00:00 must be positive, e.g. DeathTimeout = TimeSpan.FromSeconds(60)." },
+        { "CommandTimeout", () => TestClusters.Slurm(Valid with { CommandTimeout = TimeSpan.Zero }), "SlurmOptions.CommandTimeout = 00:00:00 must be positive and at most a day, e.g. CommandTimeout = TimeSpan.FromSeconds(60)." },
+        { "CommandTimeout", () => TestClusters.Pbs(new PBSOptions { Cores = 1, Memory = "1GB", CommandTimeout = TimeSpan.FromDays(30) }), "PBSOptions.CommandTimeout = 30.00:00:00 must be positive and at most a day" },
         { "EnvExtra", () => TestClusters.Slurm(Valid with { EnvExtra = ["a"], JobScriptPrologue = ["b"] }), "SlurmOptions.EnvExtra is the old name of SlurmOptions.JobScriptPrologue; set only JobScriptPrologue." },
         { "Name", () => TestClusters.Slurm(Valid with { Name = "my cluster" }), "SlurmOptions.Name = \"my cluster\" must be a non-empty name without spaces, e.g. Name = \"chem\"." },
         { "Name", () => new LocalCluster(new LocalOptions { Name = "" }), "LocalOptions.Name = \"\" must be a non-empty name without spaces, e.g. Name = \"chem\"." },

@@ -101,10 +101,16 @@ internal sealed partial class PbsBatchSystem : BatchSystem<PBSOptions>
         _ => throw new FormatException($"qstat printed the unknown job state \"{code}\"."),
     };
 
-    private static bool OnlyUnknownJobs(CommandResult result) =>
-        (result.StandardError + "\n" + result.StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    // A failure that says nothing is no news of the jobs: counting them all as ended would submit replacements for jobs
+    // that may well be running (the caller keeps their states). Torque-style wrappers say nothing for jobs long gone too.
+    private static bool OnlyUnknownJobs(CommandResult result)
+    {
+        var complaints = (result.StandardError + "\n" + result.StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(line => !line.StartsWith("Job Id:", StringComparison.Ordinal) && !line.Contains(" = ", StringComparison.Ordinal))
-            .All(line => GoneJob().IsMatch(line));
+            .ToList();
+        var saidSomething = complaints.Count > 0 || result.StandardOutput.Contains("Job Id:", StringComparison.Ordinal);
+        return saidSomething && complaints.All(line => GoneJob().IsMatch(line));
+    }
 
     protected override void AddTemplateValues(PBSOptions options, JobResources resources, IDictionary<string, object?> values) =>
         values["resources"] = options.ResourceSpec ?? $"select=1:ncpus={resources.Cores}:mem={resources.Memory.ToPbsString()}";
