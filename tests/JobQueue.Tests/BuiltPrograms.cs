@@ -21,13 +21,15 @@ internal static class BuiltPrograms
     /// <summary>
     /// The standard output of <c>dotnet</c> with <paramref name="arguments"/>, which must exit with code 0;
     /// <paramref name="deadline"/> only bounds a run that hangs, whose process tree is then killed.
+    /// <paramref name="configure"/> may set the working directory and environment.
     /// </summary>
-    public static async Task<string> RunDotnetAsync(IReadOnlyList<string> arguments, TimeSpan deadline)
+    public static async Task<string> RunDotnetAsync(IReadOnlyList<string> arguments, TimeSpan deadline, Action<ProcessStartInfo>? configure = null)
     {
         var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet, arguments)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        configure?.Invoke(startInfo);
         using var run = Process.Start(startInfo)!;
         var errors = run.StandardError.ReadToEndAsync();
         string output;

@@ -64,7 +64,8 @@ internal sealed class Jupyter : IDisposable
 
     public void Dispose() => _dataDirectory.Delete(recursive: true);
 
-    private async Task<(int Code, string Output, string Errors)> RunAsync(string program, IReadOnlyList<string> arguments, string? input)
+    /// <summary>Runs <paramref name="program"/> with this data directory as JUPYTER_DATA_DIR and <paramref name="input"/> as its standard input.</summary>
+    public async Task<(int Code, string Output, string Errors)> RunAsync(string program, IReadOnlyList<string> arguments, string? input)
     {
         var startInfo = new ProcessStartInfo(program, arguments)
         {
