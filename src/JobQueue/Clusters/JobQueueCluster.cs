@@ -22,6 +22,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
 {
     private static readonly TimeSpan DefaultStatusInterval = TimeSpan.FromSeconds(5);
 
+    private readonly JobCommands _batch;
     private readonly JobSupervisor _supervisor;
     private readonly Lock _gate = new();
     private Adaptive? _adaptive;
@@ -79,7 +80,8 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
             commands = new LocalCommandRunner(definition.CommandDirectory);
         }
 
-        _supervisor = new JobSupervisor(definition, options, TimedCommandRunner.Wrap(commands, commandTimeout, optionsType), statusInterval, this, Logger);
+        _batch = new JobCommands(definition, options, TimedCommandRunner.Wrap(commands, commandTimeout, optionsType), () => ((IJobWorkers)this).StartCoordinator().SecretPath);
+        _supervisor = new JobSupervisor(_batch, statusInterval, this, Logger);
     }
 
     /// <summary>The resolved settings; over SSH, re-resolved with the remote home directory once the cluster starts submitting.</summary>
@@ -117,7 +119,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
         var system = Definition.System;
         var arguments = system.CheckArguments
             ?? throw new NotSupportedException($"{system.DisplayName} has no way to check a job script without queueing it; print JobScript() and compare it with your site's rules instead.");
-        return await _supervisor.CheckAsync(JobScript(), arguments, cancellationToken).ConfigureAwait(false);
+        return await _batch.CheckAsync(JobScript(), arguments, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -9,11 +9,10 @@ namespace JobQueue.Jobs;
 /// time or as one array, and cancelling: queued jobs first, busy workers drained), follows their states with one
 /// status command per poll, tells why jobs that ended before their workers came failed, and cancels them all at the end.
 /// </summary>
-internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions options, ICommandRunner commands, TimeSpan statusInterval, IJobWorkers workers, ILogger logger)
+internal sealed class JobSupervisor(JobCommands batch, TimeSpan statusInterval, IJobWorkers workers, ILogger logger)
     : IAsyncDisposable
 {
     private const int MaxConcurrentSubmissions = 8;
-    private const int LogTailBytes = 1 << 20;
     private const int DiagnosisLogLines = 20;
     private static readonly TimeSpan ExitCancelLimit = TimeSpan.FromSeconds(10);
 
@@ -22,18 +21,14 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
-    private readonly ICommandRunner _commands = commands;
-    private readonly JobQueueOptions _options = options;
-    private Task<JobDefinition>? _prepared;
     private Task _loop = Task.CompletedTask;
     private int _targetJobs;
-    private int _nextJobIndex;
     private TaskCompletionSource _workersCannotStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _exitHandlerRegistered;
     private IReadOnlyCollection<string> _idleJobs = [];
 
     /// <summary>The resolved settings; over SSH, re-resolved with the remote home directory once submitting starts.</summary>
-    public JobDefinition Definition { get; private set; } = definition;
+    public JobDefinition Definition => batch.Definition;
 
     /// <summary>Every job submitted, oldest first, with its state and connected workers.</summary>
     public IReadOnlyList<JobInfo> Jobs => _jobs.Snapshot(WorkersByJob());
@@ -98,15 +93,6 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
         }
     }
 
-    /// <summary>Asks the batch system whether it would accept <paramref name="script"/> with the check arguments, and returns its answer.</summary>
-    /// <exception cref="BatchCommandException">The batch system refused the script or its command is missing.</exception>
-    public async Task<string> CheckAsync(string script, IReadOnlyList<string> checkArguments, CancellationToken cancellationToken)
-    {
-        var result = await _commands.RunAsync(Definition.System.SubmitCommand, checkArguments, script, cancellationToken).ConfigureAwait(false);
-        result.EnsureSuccess();
-        return (result.StandardOutput + result.StandardError).Trim();
-    }
-
     /// <summary>Stops following, cancels every job with one command, and over SSH removes the secret file there.</summary>
     public async Task CancelAllAsync()
     {
@@ -120,10 +106,7 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
             logger.LogError("Could not cancel the cluster's jobs: {Reason}", exception.Message);
         }
 
-        if (_prepared is { IsCompletedSuccessfully: true } prepared && _options.Ssh is not null)
-        {
-            await _commands.DeleteFileAsync((await prepared.ConfigureAwait(false)).SecretFile, CancellationToken.None).ConfigureAwait(false);
-        }
+        await batch.DeleteRemoteSecretAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -138,7 +121,7 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
             }
         }
 
-        await _commands.DisposeAsync().ConfigureAwait(false);
+        await batch.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
@@ -148,16 +131,7 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
     {
         var (_, logId) = _jobs.Find(jobId)
             ?? throw new ArgumentException($"This cluster submitted no job {jobId}; its jobs are listed in Jobs.", nameof(jobId));
-        var definition = await PrepareAsync(cancellationToken).ConfigureAwait(false);
-        if (definition.LogDirectory is not { } directory)
-        {
-            return new JobLog(jobId, null, null, []);
-        }
-
-        var (output, error) = definition.System.LogFiles(directory, definition.JobName, logId);
-        var outputText = await _commands.ReadTailAsync(output, LogTailBytes, cancellationToken).ConfigureAwait(false);
-        var errorText = error is null ? null : await _commands.ReadTailAsync(error, LogTailBytes, cancellationToken).ConfigureAwait(false);
-        return new JobLog(jobId, outputText, errorText, error is null ? [output] : [output, error]);
+        return await batch.ReadLogAsync(jobId, logId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>What the user should know when workers do not come.</summary>
@@ -186,49 +160,6 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
 
         // The loop ends with the cluster; whatever it met on the way out was logged or no longer matters.
         await loop.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-    }
-
-    private Task<JobDefinition> PrepareAsync(CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (_prepared is null or { IsFaulted: true } or { IsCanceled: true })
-            {
-                _prepared = PrepareOnceAsync(cancellationToken);
-            }
-
-            return _prepared;
-        }
-    }
-
-    // Starts the coordinator and, over SSH, settles the remote paths, the WorkerHost and the secret file there.
-    private async Task<JobDefinition> PrepareOnceAsync(CancellationToken cancellationToken)
-    {
-        var (_, secretPath) = workers.StartCoordinator();
-        var definition = Definition;
-        if (_options.Ssh is { } ssh)
-        {
-            var remote = (IRemoteRunner)_commands;
-            var home = await remote.HomeDirectoryAsync(cancellationToken).ConfigureAwait(false);
-            var workerCommand = _options.WorkerCommand;
-            if (workerCommand is null)
-            {
-                var workerHost = await WorkerHostDeployment.EnsureDeployedAsync(remote, cancellationToken).ConfigureAwait(false);
-                workerCommand = ShellWords.Join([ssh.Dotnet ?? "dotnet", workerHost]);
-            }
-
-            definition = JobDefinition.Resolve(_options with { WorkerCommand = workerCommand }, definition.System, home);
-            var secret = await File.ReadAllTextAsync(secretPath, cancellationToken).ConfigureAwait(false);
-            await remote.WriteFileAsync(definition.SecretFile, secret, cancellationToken).ConfigureAwait(false);
-            Definition = definition;
-        }
-
-        if (definition.LogDirectory is { } logs)
-        {
-            await _commands.CreateDirectoryAsync(logs, cancellationToken).ConfigureAwait(false);
-        }
-
-        return definition;
     }
 
     private async Task RunLoopAsync()
@@ -275,11 +206,9 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
             return;
         }
 
-        var definition = await PrepareAsync(cancellationToken).ConfigureAwait(false);
-        var system = definition.System;
         var started = DateTimeOffset.UtcNow;
-        var result = await _commands.RunAsync(system.StatusCommand, system.StatusArguments(ids, definition.JobName), null, cancellationToken).ConfigureAwait(false);
-        var ended = _jobs.ApplyPoll(system.ParseStatus(result), system.ListsEndedJobs, started, WorkersByJob(), DateTimeOffset.UtcNow);
+        var states = await batch.StatusAsync(ids, cancellationToken).ConfigureAwait(false);
+        var ended = _jobs.ApplyPoll(states, Definition.System.ListsEndedJobs, started, WorkersByJob(), DateTimeOffset.UtcNow);
         foreach (var job in ended)
         {
             logger.LogInformation("Job {Job} ended: {State}{Exit}", job.Id, job.State, job.ExitCode is { } code ? $", exit code {code}" : "");
@@ -322,7 +251,7 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
             JobDefinition definition;
             try
             {
-                definition = await PrepareAsync(cancellationToken).ConfigureAwait(false);
+                definition = await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (BatchCommandException exception) when (!throwRefusals)
             {
@@ -378,7 +307,6 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
     {
         EnsureExitHandler();
         var (address, _) = workers.StartCoordinator();
-        var system = definition.System;
 
         // One array submission, or one submission per job, several at a time.
         var submissions = definition.JobArrays && count > 1 ? [count] : Enumerable.Repeat(1, count).ToArray();
@@ -388,14 +316,9 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentSubmissions, CancellationToken = cancellationToken },
             async (jobs, token) =>
             {
-                var first = Interlocked.Add(ref _nextJobIndex, jobs) - jobs;
-                var script = definition.Render(address, first, array: jobs > 1);
-                IReadOnlyList<string> arguments = jobs == 1 ? [] : system.ArraySubmitArguments(jobs, definition.JobName);
                 try
                 {
-                    var result = await SubmitScriptAsync(definition, script, arguments, first, token).ConfigureAwait(false);
-                    var submitted = SubmittedJobId.Parse(result.EnsureSuccess(), system.JobIdPattern, definition.CustomJobIdPattern);
-                    var ids = jobs == 1 ? [submitted.Id] : system.ArrayTaskIds(submitted.Id, jobs);
+                    var (submitted, ids) = await batch.SubmitAsync(definition, address, jobs, token).ConfigureAwait(false);
                     _jobs.AddSubmitted(ids, DateTimeOffset.UtcNow);
                     logger.LogInformation("Submitted job {Job}", submitted);
                 }
@@ -420,22 +343,6 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
         }
     }
 
-    private Task<CommandResult> SubmitScriptAsync(JobDefinition definition, string script, IReadOnlyList<string> arguments, int jobIndex, CancellationToken cancellationToken)
-    {
-        var system = definition.System;
-        return system.ScriptFileArguments(definition.JobName) is { } fileArguments
-            ? SubmitFileAsync(fileArguments)
-            : _commands.RunAsync(system.SubmitCommand, arguments, script, cancellationToken);
-
-        async Task<CommandResult> SubmitFileAsync(IReadOnlyList<string> fileArguments)
-        {
-            // Run from the log directory, where a Torque-style qsub writes the job's output.
-            var path = $"{definition.ScriptDirectory}/{definition.JobName}-{definition.Id}-{jobIndex}.sh";
-            await _commands.WriteFileAsync(path, script, cancellationToken).ConfigureAwait(false);
-            return await _commands.RunAsync(system.SubmitCommand, [.. arguments, .. fileArguments, path], null, cancellationToken, definition.ScriptDirectory).ConfigureAwait(false);
-        }
-    }
-
     private void Fail(Exception exception)
     {
         logger.LogWarning("Submitting jobs failed: {Reason}", exception.Message);
@@ -453,16 +360,7 @@ internal sealed class JobSupervisor(JobDefinition definition, JobQueueOptions op
             return;
         }
 
-        var system = Definition.System;
-        var result = await _commands.RunAsync(system.CancelCommand, ids, null, cancellationToken).ConfigureAwait(false);
-        var complaints = (result.StandardOutput + "\n" + result.StandardError)
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => !system.GoneJobMessage.IsMatch(line));
-        if (result.ExitCode != 0 && complaints.Any())
-        {
-            result.EnsureSuccess();
-        }
-
+        await batch.CancelAsync(ids, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Cancelled jobs {Jobs}", string.Join(' ', ids));
         _wake.Release();
     }
