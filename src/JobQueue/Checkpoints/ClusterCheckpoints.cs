@@ -28,7 +28,11 @@ internal sealed class ClusterCheckpoints : IAsyncDisposable
         var identity = FunctionIdentity.Of(function, options.CheckpointVersion);
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, typeof(Cluster));
+            if (_disposed)
+            {
+                // Named as the user knows it: the checkpoints close with their cluster.
+                throw new ObjectDisposedException("JobQueue.Cluster");
+            }
             if (!_stores.TryGetValue(location, out var store))
             {
                 store = CheckpointStore.Open(location, identity, logger);

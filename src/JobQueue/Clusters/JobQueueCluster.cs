@@ -18,7 +18,7 @@ namespace JobQueue;
 /// the background; one status command per poll follows them all (<see cref="Jobs"/>); disposing cancels every job
 /// with one command.
 /// </summary>
-public abstract class JobQueueCluster : Cluster, IJobWorkers
+public abstract class JobQueueCluster : Cluster, IJobWorkers, IAdaptiveCluster
 {
     private static readonly TimeSpan DefaultStatusInterval = TimeSpan.FromSeconds(5);
 
@@ -246,7 +246,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
     void IJobWorkers.Drain(IReadOnlyCollection<string> jobIds) => Coordinator.DrainWorkers(jobIds);
 
     /// <summary>The adaptive loop's view of the work and the jobs.</summary>
-    internal AdaptiveLoad AdaptiveLoad()
+    AdaptiveLoad IAdaptiveCluster.AdaptiveLoad()
     {
         var (queued, workers) = Coordinator.Load();
         var (pending, running, startFailures) = _supervisor.Counts();
@@ -259,7 +259,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers
     }
 
     /// <summary>Sets the job target for <paramref name="adaptive"/>, unless a Scale or another Adapt has replaced it since.</summary>
-    internal void SetAdaptiveTarget(Adaptive adaptive, int jobs, IReadOnlyCollection<string> idleJobs)
+    void IAdaptiveCluster.SetAdaptiveTarget(Adaptive adaptive, int jobs, IReadOnlyCollection<string> idleJobs)
     {
         lock (_gate)
         {

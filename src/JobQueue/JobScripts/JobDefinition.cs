@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using JobQueue.Security;
 using JobQueue.Protocol;
 using JobQueue.Submission;
+using JobQueue.Options;
 
 namespace JobQueue.JobScripts;
 

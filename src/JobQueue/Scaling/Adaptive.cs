@@ -20,12 +20,12 @@ public sealed record AdaptDecision(
 }
 
 /// <summary>
-/// Adaptive scaling of one cluster, started by <see cref="JobQueueCluster.Adapt(AdaptOptions)"/>. Disposing it, a
-/// later <see cref="JobQueueCluster.Scale"/> or another Adapt stops it; the cluster keeps the jobs it has.
+/// Adaptive scaling of one cluster, started by <c>JobQueueCluster.Adapt</c>. Disposing it, a
+/// later <c>Scale</c> or another Adapt stops it; the cluster keeps the jobs it has.
 /// </summary>
 public sealed class Adaptive : IAsyncDisposable
 {
-    private readonly JobQueueCluster _cluster;
+    private readonly IAdaptiveCluster _cluster;
     private readonly AdaptivePolicy _policy;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -36,7 +36,7 @@ public sealed class Adaptive : IAsyncDisposable
     private DateTimeOffset _lastSample;
     private int _lastBusyThreads;
 
-    internal Adaptive(JobQueueCluster cluster, AdaptivePolicy policy, TimeProvider time, ILogger logger)
+    internal Adaptive(IAdaptiveCluster cluster, AdaptivePolicy policy, TimeProvider time, ILogger logger)
     {
         _cluster = cluster;
         _policy = policy;

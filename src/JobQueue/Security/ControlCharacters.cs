@@ -11,7 +11,8 @@ namespace JobQueue.Security;
 internal static class ControlCharacters
 {
     // A regular expression applied to the submit command's output; it never reaches a script or a command line.
-    private static readonly HashSet<string> NotInScripts = [nameof(JobQueueOptions.JobIdPattern)];
+    // JobQueueOptions.JobIdPattern: a regular expression matched against command output, never written into a script.
+    private static readonly HashSet<string> NotInScripts = ["JobIdPattern"];
 
     /// <summary>Throws for the first text option, or entry of a list option, of <paramref name="options"/> with a control character.</summary>
     /// <param name="options">An options record.</param>

@@ -1,4 +1,5 @@
 using System.Text;
+using JobQueue.Options;
 
 namespace JobQueue.Submission;
 

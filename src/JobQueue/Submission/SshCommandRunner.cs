@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using JobQueue.Options;
 
 namespace JobQueue.Submission;
 

@@ -1,6 +1,7 @@
 using JobQueue.Configuration;
 using JobQueue.JobScripts;
 using JobQueue.Submission;
+using JobQueue.Options;
 
 namespace JobQueue.Tests.JobScripts;
 

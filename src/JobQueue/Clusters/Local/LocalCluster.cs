@@ -4,6 +4,7 @@ using JobQueue.JobScripts;
 using Microsoft.Extensions.Logging;
 using JobQueue.Protocol;
 using JobQueue.Submission;
+using JobQueue.Options;
 
 namespace JobQueue;
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Renci.SshNet;
 using Renci.SshNet.Common;
+using JobQueue.Options;
 
 namespace JobQueue.Submission.SshNet;
 

@@ -1,4 +1,4 @@
-using JobQueue.Submission;
+using JobQueue.Options;
 namespace JobQueue;
 
 /// <summary>

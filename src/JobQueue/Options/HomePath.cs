@@ -1,4 +1,4 @@
-namespace JobQueue.Submission;
+namespace JobQueue.Options;
 
 /// <summary>Paths that start with <c>~</c>, as users write them in options, expanded as a shell would.</summary>
 internal static class HomePath

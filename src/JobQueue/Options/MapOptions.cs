@@ -1,0 +1,48 @@
+namespace JobQueue;
+
+/// <summary>Settings of one <c>Map</c> or <c>Submit</c>.</summary>
+public sealed record MapOptions
+{
+    /// <summary>
+    /// How many workers may die while running one task before it fails with <see cref="WorkerLostException"/>
+    /// (dask's allowed-failures). <value>The default is 3.</value>
+    /// </summary>
+    public int AllowedFailures { get; init; } = 3;
+
+    /// <summary>
+    /// Where each result is stored as it arrives, so that running the same map again computes only the items
+    /// missing: the path of an SQLite file (e.g. <c>"results.db"</c>), or a PostgreSQL connection string
+    /// (<c>"Host=db;Database=work;Username=me;Password=..."</c>) or URL (<c>"postgresql://me@db/work"</c>). A
+    /// checkpoint belongs to one function: another function's map on it is refused (see <see cref="CheckpointVersion"/>).
+    /// A future of a checkpointed map completes once its result is stored; failed items are not stored, so they run
+    /// again. <value>The default is none.</value>
+    /// </summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>
+    /// The key an item's result is stored under, e.g. <c>item => ((Row)item!).Id.ToString()</c>. Equal keys mean
+    /// equal items. <value>The default is a hash of the item's value (its encoding for the workers).</value>
+    /// </summary>
+    public Func<object?, string>? Key { get; init; }
+
+    /// <summary>
+    /// Names the version of the function's code in the <see cref="Checkpoint"/>, instead of a hash of the code
+    /// itself (its IL and that of the methods it calls): a run whose code changed without changing its results can
+    /// then resume a checkpoint made with the same version string. <value>The default is the hash of the code.</value>
+    /// </summary>
+    public string? CheckpointVersion { get; init; }
+
+    /// <summary>
+    /// Items per message (BluePyParallel's <c>batch_size</c>): consecutive items travel and run together on one
+    /// worker thread, each keeping its own future, result and error. <c>1</c> sends every item alone.
+    /// <value>The default learns the size from the workers' measurements, aiming at partitions of about 1 ms of work.</value>
+    /// </summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>
+    /// Items gathered before dispatch (BluePyParallel's <c>chunk_size</c>): the map encodes and queues this many
+    /// items, and the next chunk once those have finished, so a huge map never holds all its encoded items at once.
+    /// An item of a later chunk that cannot be encoded fails its own future. <value>The default sends every item at once.</value>
+    /// </summary>
+    public int? ChunkSize { get; init; }
+}
