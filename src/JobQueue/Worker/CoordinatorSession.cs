@@ -17,6 +17,9 @@ internal sealed class CoordinatorSession
     /// <summary>A coordinator unheard of for this long (it sends a heartbeat every second) is taken for frozen or gone.</summary>
     private static readonly TimeSpan CoordinatorSilenceLimit = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a drained worker waits for the coordinator to end the call after reading its last message.</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
     private readonly WorkerCommandLine _commandLine;
     private readonly CoordinatorConnection _connection;
     private readonly ILogger _logger;
@@ -25,6 +28,9 @@ internal sealed class CoordinatorSession
     private readonly Outbox _outbox;
     private readonly CodeFetcher _code;
     private readonly TaskExecutor _executor;
+
+    // Set once the worker drained (told to, or leaving on its own): the end of the call is then the expected one.
+    private volatile bool _drained;
 
     public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact)
     {
@@ -67,7 +73,8 @@ internal sealed class CoordinatorSession
                 silence.CancelAfter(silenceLimit);
                 if (!await _connection.Input.MoveNext(silence.Token).ConfigureAwait(false))
                 {
-                    return null;
+                    // The coordinator ended the call: after a drain, once it read everything this worker sent.
+                    return _drained ? WorkerExit.Done : null;
                 }
 
                 _lastContact.Restart();
@@ -102,15 +109,15 @@ internal sealed class CoordinatorSession
                         _executor.Cancel(message.Cancel.Ids);
                         break;
                     case ToWorker.MessageOneofCase.Drain:
-                        await DrainAsync(executors, ended.Token).ConfigureAwait(false);
-                        return WorkerExit.Done;
+                        await DrainAsync(executors, ended).ConfigureAwait(false);
+                        break;
                     case ToWorker.MessageOneofCase.Shutdown:
                         _logger.LogInformation("Shutting down: {Reason}", message.Shutdown.Reason);
                         return WorkerExit.Done;
                 }
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && _departure.Leaving.IsCancellationRequested)
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && (_drained || _departure.Leaving.IsCancellationRequested))
         {
             // Left on its own (or lost the coordinator while leaving, which then requeues what this worker held).
             return WorkerExit.Done;
@@ -135,7 +142,7 @@ internal sealed class CoordinatorSession
         }
     }
 
-    /// <summary>When the worker leaves on its own: tells the coordinator, drains, then ends the _connection.</summary>
+    /// <summary>When the worker leaves on its own: tells the coordinator, then drains.</summary>
     private async Task LeaveWhenToldAsync(Task[] executors, CancellationTokenSource ended)
     {
         using (var either = CancellationTokenSource.CreateLinkedTokenSource(_departure.Leaving, ended.Token))
@@ -151,22 +158,20 @@ internal sealed class CoordinatorSession
         _outbox.Post(new FromWorker { Leaving = new Leaving { Reason = _departure.Reason } });
         try
         {
-            await DrainAsync(executors, ended.Token).ConfigureAwait(false);
+            await DrainAsync(executors, ended).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ended.IsCancellationRequested)
         {
-            return;
         }
-
-        // Ends the read loop: this session is over.
-        await ended.CancelAsync().ConfigureAwait(false);
     }
 
     /// <summary>
     /// Hands back what has not started, finishes what runs (a signal bounds the wait, and the coordinator requeues
-    /// what is left), and returns once the last results are written.
+    /// what is left), writes the last results and ends the request stream. The coordinator then reads everything
+    /// sent and ends the call, which ends the read loop; disposing the call any earlier could drop what it had not
+    /// read yet (an HTTP/2 reset discards it), so that the coordinator would take the tasks handed back for lost.
     /// </summary>
-    private async Task DrainAsync(Task[] executors, CancellationToken ended)
+    private async Task DrainAsync(Task[] executors, CancellationTokenSource ended)
     {
         _outbox.StopAsking();
         _executor.Close(handBack: true);
@@ -179,7 +184,9 @@ internal sealed class CoordinatorSession
             _logger.LogWarning("Running tasks did not finish within {Seconds} s of the signal; the coordinator runs them elsewhere", _departure.SignalGrace.TotalSeconds);
         }
 
-        await _outbox.CloseAsync(ended).ConfigureAwait(false);
+        await _outbox.CloseAsync(ended.Token).ConfigureAwait(false);
+        _drained = true;
+        ended.CancelAfter(CloseGrace);
     }
 
     private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken ended)

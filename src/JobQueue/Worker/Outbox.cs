@@ -80,7 +80,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
         }
     }
 
-    /// <summary>Writes what is left and returns once it is written.</summary>
+    /// <summary>Writes what is left, ends the request stream, and returns once that is done; later posts are not sent.</summary>
     public async Task CloseAsync(CancellationToken ended)
     {
         lock (_gate)
@@ -132,7 +132,10 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
             messages.Clear();
             if (closing)
             {
+                // Half-closes the call: nothing is written after the last results.
+                await connection.Output.CompleteAsync().ConfigureAwait(false);
                 _lastFlush.TrySetResult();
+                return;
             }
         }
     }
