@@ -12,7 +12,6 @@ namespace JobQueue.Coordination;
 /// </summary>
 internal sealed class Coordinator : IAsyncDisposable
 {
-    private static readonly ToWorker Heartbeat = new() { Heartbeat = new CoordinatorHeartbeat() };
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
     private readonly CoordinatorSettings _settings;
@@ -253,11 +252,7 @@ internal sealed class Coordinator : IAsyncDisposable
         lock (_gate)
         {
             var (workers, running) = _workers.Activity();
-
-            // Results are counted done under this lock (Scheduler.TakeResults), so no item is both running and done here.
-            var maps = _scheduler.RecentMaps.Select(map => new MapProgress(
-                map.Number, map.Items, map.Statistics.Items + map.Lost, map.Failed, running.GetValueOrDefault(map), map.Cancelled)).ToArray();
-            return (workers, maps);
+            return (workers, _scheduler.Progress(running));
         }
     }
 
@@ -408,21 +403,9 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
-                var limit = Environment.TickCount64 - (long)CoordinatorSettings.SilenceLimit.TotalMilliseconds;
                 lock (_gate)
                 {
-                    foreach (var session in _workers.Sessions)
-                    {
-                        if (session.LastHeard < limit)
-                        {
-                            _logger.LogWarning("Worker {Worker} has been silent for {Seconds} s; taking it for dead", session.Name, CoordinatorSettings.SilenceLimit.TotalSeconds);
-                            session.Abort();
-                        }
-                        else
-                        {
-                            session.Send(Heartbeat);
-                        }
-                    }
+                    _workers.BeatOrDropSilent(CoordinatorSettings.SilenceLimit, _logger);
                 }
 
                 _refusals.Flush();

@@ -35,8 +35,11 @@ internal sealed class Scheduler
     /// <summary>Tasks waiting for a worker.</summary>
     public int Waiting => _queue.Count + _retries.Count;
 
-    /// <summary>The latest maps, oldest first.</summary>
-    public IEnumerable<MapState> RecentMaps => _recentMaps;
+    /// <summary>The progress of the latest maps, oldest first, given the items each has on workers now.</summary>
+    public MapProgress[] Progress(Dictionary<MapState, int> running) =>
+
+        // Results are counted done as they are taken (TakeResults), so no item is both running and done here.
+        [.. _recentMaps.Select(map => new MapProgress(map.Number, map.Items, map.Statistics.Items + map.Lost, map.Failed, running.GetValueOrDefault(map), map.Cancelled))];
 
     /// <summary>Gives the function an id, shared by every equal definition so workers load it once.</summary>
     public uint RegisterFunction(FunctionDefinition definition)

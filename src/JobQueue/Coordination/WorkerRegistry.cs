@@ -1,3 +1,6 @@
+using JobQueue.Protocol;
+using Microsoft.Extensions.Logging;
+
 namespace JobQueue.Coordination;
 
 /// <summary>
@@ -6,6 +9,8 @@ namespace JobQueue.Coordination;
 /// </summary>
 internal sealed class WorkerRegistry
 {
+    private static readonly ToWorker Heartbeat = new() { Heartbeat = new CoordinatorHeartbeat() };
+
     private readonly List<WorkerSession> _sessions = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -35,6 +40,27 @@ internal sealed class WorkerRegistry
         session.Closed = true;
         SignalChanged();
         return true;
+    }
+
+    /// <summary>
+    /// Sends every worker a heartbeat, except those not heard from for <paramref name="silenceLimit"/>: their
+    /// connections are dropped, so that their tasks run elsewhere.
+    /// </summary>
+    public void BeatOrDropSilent(TimeSpan silenceLimit, ILogger logger)
+    {
+        var limit = Environment.TickCount64 - (long)silenceLimit.TotalMilliseconds;
+        foreach (var session in _sessions)
+        {
+            if (session.LastHeard < limit)
+            {
+                logger.LogWarning("Worker {Worker} has been silent for {Seconds} s; taking it for dead", session.Name, silenceLimit.TotalSeconds);
+                session.Abort();
+            }
+            else
+            {
+                session.Send(Heartbeat);
+            }
+        }
     }
 
     public WorkerInfo[] Describe() => [.. _sessions.Select(session => session.Describe())];
