@@ -93,10 +93,9 @@ internal sealed class JobSupervisor(JobCommands batch, TimeSpan statusInterval, 
         }
     }
 
-    /// <summary>Stops following, cancels every job with one command, and over SSH removes the secret file there.</summary>
+    /// <summary>Cancels every job with one command, and over SSH removes the secret file there; call it once <see cref="StopAsync"/> has returned.</summary>
     public async Task CancelAllAsync()
     {
-        await StopAsync().ConfigureAwait(false);
         try
         {
             await CancelJobsAsync(_jobs.CancelAll(), CancellationToken.None).ConfigureAwait(false);
