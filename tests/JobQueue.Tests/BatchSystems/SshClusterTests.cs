@@ -64,6 +64,22 @@ public sealed class SshClusterTests
         Assert.Equal(2, await CountWorkerProcessesAsync(name));
     }
 
+    [Theory, OnLoopbackSsh]
+    public async Task Workers_that_never_connected_are_stopped_at_dispose_rather_than_left_to_their_death_timeout(SshClientKind client)
+    {
+        var name = UniqueName();
+
+        // Workers that dial a closed port never connect, so no shutdown message reaches them; their death timeout is
+        // longer than the test's deadline: only the cluster's own stopping can end them in time.
+        var cluster = new SshCluster(Options(client, name, ["127.0.0.1"]) with { ContactAddress = "127.0.0.1:1", DeathTimeout = TimeSpan.FromMinutes(10) });
+        await cluster.StartAsync();
+        await Eventually.HoldsAsync(async () => await CountWorkerProcessesAsync(name) == 2, Deadline, "both worker processes started");
+
+        await cluster.DisposeAsync();
+
+        await Eventually.HoldsAsync(async () => await CountWorkerProcessesAsync(name) == 0, Deadline, $"no worker process of {name} runs after dispose");
+    }
+
     [Fact]
     public async Task Options_are_checked_at_construction_with_messages_that_name_them()
     {
