@@ -332,7 +332,7 @@ internal sealed class Coordinator : IAsyncDisposable
             _workers.Add(session);
         }
 
-        _logger.LogInformation("Worker {Worker} connected from {Host} ({Threads} threads)", session.Name, session.Registration.Host, session.Registration.Threads);
+        _logger.LogInformation("Worker {Worker} connected from {Host} ({Peer}, {Threads} threads)", session.Name, session.Registration.Host, session.Peer, session.Registration.Threads);
         _events.WorkerChanged(session.Describe(), true);
     }
 
