@@ -4,7 +4,7 @@ using System.Net.NetworkInformation;
 namespace JobQueue.Protocol;
 
 /// <summary>
-/// A network interface found by the name <see cref="JobQueueOptions.Interface"/> gives it, e.g. <c>ib0</c>: the
+/// A network interface found by the name the option <c>Interface</c> gives it, e.g. <c>ib0</c>: the
 /// coordinator binds and advertises its address, and workers dial the coordinator from it.
 /// </summary>
 internal static class NetworkInterfaces
@@ -19,7 +19,7 @@ internal static class NetworkInterfaces
         var card = cards.FirstOrDefault(candidate => candidate.Name == name)
             ?? throw new ArgumentException(
                 $"{option} = \"{name}\" is not a network interface of this machine; it has {Listing(cards)}. Set Interface to the one the workers can reach, e.g. Interface = \"{cards.FirstOrDefault(candidate => candidate.NetworkInterfaceType != NetworkInterfaceType.Loopback)?.Name ?? "lo"}\".",
-                nameof(JobQueueOptions.Interface));
+                "Interface");
         return (card, Addresses(card));
     }
 

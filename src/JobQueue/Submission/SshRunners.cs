@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace JobQueue.Submission;
 
-/// <summary>The SSH client <see cref="SshOptions.Client"/> names, for a batch cluster's login node or an <see cref="SshCluster"/>'s hosts.</summary>
+/// <summary>The SSH client <see cref="SshOptions.Client"/> names, for a batch cluster's login node or the hosts of an SSH cluster.</summary>
 internal static class SshRunners
 {
     /// <param name="ssh">Validated options with their <see cref="SshOptions.Host"/> set.</param>

@@ -5,7 +5,7 @@ using JobQueue.Protocol;
 namespace JobQueue.Worker;
 
 /// <summary>
-/// The worker's side of <see cref="JobQueueOptions.Interface"/> (<c>--interface</c>): its connections to the coordinator
+/// The worker's side of the option <c>Interface</c> (<c>--interface</c>): its connections to the coordinator
 /// leave from that interface's address, so that they take the network the interface is on (InfiniBand rather than
 /// the management Ethernet, say), whatever the routing table would choose.
 /// </summary>
@@ -27,7 +27,7 @@ internal sealed class OutgoingInterface
         var (_, addresses) = NetworkInterfaces.Find(name, "--interface");
         return addresses.Count > 0
             ? new OutgoingInterface(name, addresses)
-            : throw new ArgumentException($"--interface = \"{name}\" has no IP address on this node to dial the coordinator from.", nameof(JobQueueOptions.Interface));
+            : throw new ArgumentException($"--interface = \"{name}\" has no IP address on this node to dial the coordinator from.", "Interface");
     }
 
     /// <summary>For tests: the addresses given, as if an interface had them.</summary>

@@ -80,6 +80,22 @@ public sealed class SshClusterTests
         await Eventually.HoldsAsync(async () => await CountWorkerProcessesAsync(name) == 0, Deadline, $"no worker process of {name} runs after dispose");
     }
 
+    [Theory, OnLoopbackSsh]
+    public async Task A_host_that_refuses_the_login_makes_waiting_for_workers_fail_with_why(SshClientKind client)
+    {
+        // The sshd's host key is in no known-hosts file here: the login is refused, never accepted silently.
+        var knownHosts = Path.GetTempFileName();
+        var options = Options(client, UniqueName(), ["127.0.0.1"]);
+        await using var cluster = new SshCluster(options with { Ssh = options.Ssh! with { KnownHostsFile = knownHosts } });
+
+        var error = await Assert.ThrowsAsync<BatchCommandException>(() => cluster.WaitForWorkersAsync(1, Deadline));
+
+        Assert.Contains($"ssh to {LocalBatchSystems.Fact("SSH_USER")}@127.0.0.1:{LocalBatchSystems.Fact("SSH_PORT")} failed: the host key of ", error.Message);
+        Assert.Empty(cluster.Workers);
+        Assert.Equal(0, new FileInfo(knownHosts).Length);
+        File.Delete(knownHosts);
+    }
+
     [Fact]
     public async Task Options_are_checked_at_construction_with_messages_that_name_them()
     {
