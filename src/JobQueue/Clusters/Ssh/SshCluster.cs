@@ -263,29 +263,39 @@ public sealed class SshCluster : Cluster
     /// <summary>Settles the host, then runs the worker until it exits: its exit code (null when the SSH session broke or it was killed) and what it said.</summary>
     private async Task<(int? ExitCode, string Why)> RunOnceAsync(Coordinator coordinator, SshHost host, int slot)
     {
+        SshHostPlaces places;
         try
         {
-            var places = await host.PrepareAsync(coordinator.SecretPath, _stopping.Token).ConfigureAwait(false);
-            var commandLine = new WorkerCommandLine
-            {
-                Scheduler = coordinator.Address,
-                Name = WorkerName(slot),
-                JobId = JobId(slot),
-                Threads = _settings.ThreadsPerWorker,
-                MemoryLimit = _settings.MemoryLimit,
-                DeathTimeout = _settings.DeathTimeout,
-                LocalDirectory = _settings.LocalDirectory,
-                SecretFile = places.SecretFile,
-                LogLevel = "Warning",
-            };
+            places = await host.PrepareAsync(coordinator.SecretPath, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (BatchCommandException exception)
+        {
+            // The host cannot be reached or settled: waiting for workers fails with why, and the nanny tries again.
+            CannotStart(coordinator, exception);
+            return (null, exception.Message);
+        }
+
+        var commandLine = new WorkerCommandLine
+        {
+            Scheduler = coordinator.Address,
+            Name = WorkerName(slot),
+            JobId = JobId(slot),
+            Threads = _settings.ThreadsPerWorker,
+            MemoryLimit = _settings.MemoryLimit,
+            DeathTimeout = _settings.DeathTimeout,
+            LocalDirectory = _settings.LocalDirectory,
+            SecretFile = places.SecretFile,
+            LogLevel = "Warning",
+        };
+        try
+        {
             var result = await host.RunWorkerAsync(places, commandLine.ToArguments(), _stopping.Token).ConfigureAwait(false);
             var tail = string.Join('\n', result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(StandardErrorLinesLogged));
             return (result.ExitCode >= 0 ? result.ExitCode : null, tail.Length > 0 ? tail : "(it wrote nothing to standard error)");
         }
         catch (BatchCommandException exception)
         {
-            // The host cannot be reached or settled: waiting for workers fails with why, and the nanny tries again.
-            CannotStart(coordinator, exception);
+            // The session broke, or (OpenSSH's exit code 255) the worker was killed: a death like any other, restarted.
             return (null, exception.Message);
         }
     }
