@@ -96,6 +96,27 @@ public sealed class SshClusterTests
         File.Delete(knownHosts);
     }
 
+    // One client is enough: once the program is gone, what happens is the workers' own doing.
+    [BatchSystemFact("ssh")]
+    public async Task When_the_client_dies_its_workers_exit_by_their_death_timeout()
+    {
+        var name = UniqueName();
+        using var program = ClientProcess.Start(
+            "ssh", name, LocalBatchSystems.Fact("SSH_PORT"), LocalBatchSystems.Fact("SSH_USER"), LocalBatchSystems.Fact("SSH_IDENTITY_FILE"), LocalBatchSystems.Fact("SSH_KNOWN_HOSTS"));
+        try
+        {
+            Assert.Equal("ready", await program.StandardOutput.ReadLineAsync().WaitAsync(Deadline));
+            Assert.Equal(2, await CountWorkerProcessesAsync(name));
+        }
+        finally
+        {
+            program.Kill();
+        }
+
+        // No dispose ran: the workers lose their coordinator and exit 5 s later.
+        await Eventually.HoldsAsync(async () => await CountWorkerProcessesAsync(name) == 0, Deadline, $"the workers of {name} exited after their client died");
+    }
+
     [Fact]
     public async Task Options_are_checked_at_construction_with_messages_that_name_them()
     {
