@@ -243,7 +243,7 @@ internal static class Scenarios
             // Each as a worker connects: a connection of its own, TLS with the pinned certificate, the proofs, then Register.
             async Task RegisterAsync(int i)
             {
-                var connection = connections[i] = await CoordinatorConnection.OpenAsync(address, keys, TimeSpan.FromSeconds(60), deadline.Token);
+                var connection = connections[i] = await CoordinatorConnection.OpenAsync(address, keys, TimeSpan.FromSeconds(60), from: null, deadline.Token);
                 await connection.Output.WriteAsync(
                     new FromWorker { Register = new Register { Name = $"sim-{i}", Host = "127.0.0.1", Threads = 1, MemoryLimit = 1 << 30, ProcessId = i } },
                     deadline.Token);
