@@ -20,7 +20,7 @@ namespace JobQueue;
 /// <c>Submit</c>, <c>WaitForWorkersAsync</c>) or <see cref="StartAsync"/>. Dispose it (<c>await using</c>) to stop
 /// every worker and, on a batch system, cancel every job.
 /// </summary>
-public abstract class Cluster : IAsyncDisposable
+public abstract partial class Cluster : IAsyncDisposable
 {
     private readonly CoordinatorSettings _coordinatorSettings;
     private readonly Lock _startLock = new();

@@ -20,6 +20,7 @@ internal static class MapSubmission
         OptionChecks.Positive(options.AllowedFailures, nameof(MapOptions), nameof(MapOptions.AllowedFailures), "AllowedFailures = 3");
         OptionChecks.Positive(options.BatchSize, nameof(MapOptions), nameof(MapOptions.BatchSize), "BatchSize = 100 items per message, or 1 to send items alone");
         OptionChecks.Positive(options.ChunkSize, nameof(MapOptions), nameof(MapOptions.ChunkSize), "ChunkSize = 10000 items gathered before dispatch");
+        OptionChecks.Positive(options.MaxInFlight, nameof(MapOptions), nameof(MapOptions.MaxInFlight), "MaxInFlight = 100000 items of a MapStream between reading and yielding");
         if (options is { BatchSize: { } batch, ChunkSize: { } chunk } && chunk < batch)
         {
             throw new ArgumentException(
@@ -32,45 +33,7 @@ internal static class MapSubmission
     public static void SubmitChunk<T>(Coordinator coordinator, MapState map, IReadOnlyList<T> items, Future[] futures, int first, int chunkSize, CheckpointedMap? checkpoint)
     {
         var count = Math.Min(chunkSize, items.Count - first);
-        var started = Stopwatch.GetTimestamp();
-        var arguments = new byte[count][];
-        for (var i = 0; i < count; i++)
-        {
-            arguments[i] = EncodeArgument(items[first + i], first + i);
-            if (checkpoint is not null)
-            {
-                futures[first + i].Checkpoint = checkpoint.Track(items[first + i], arguments[i], first + i);
-            }
-        }
-
-        // Items whose results the checkpoint holds complete now, and are not queued.
-        if (checkpoint is not null)
-        {
-            var stored = checkpoint.Resume([.. futures.Skip(first).Take(count).Select(future => future.Checkpoint!)]);
-            for (var i = 0; i < count; i++)
-            {
-                if (stored[i] is { } value)
-                {
-                    futures[first + i].Checkpoint = null;
-                    futures[first + i].TrySetResult(value);
-                }
-            }
-        }
-
-        var tasks = new List<TaskRecord>(count);
-        for (var i = 0; i < count; i++)
-        {
-            // Cancelled before its chunk was sent, or resumed from the checkpoint.
-            if (!futures[first + i].Completion.IsCompleted)
-            {
-                var task = new TaskRecord(map, first + i, arguments[i], futures[first + i]);
-                futures[first + i].Bind(coordinator, task);
-                tasks.Add(task);
-            }
-        }
-
-        map.Statistics.AddEncoding(Stopwatch.GetElapsedTime(started));
-        coordinator.Submit(tasks);
+        coordinator.Submit(Prepare(coordinator, map, items, futures, first, count, 0, checkpoint));
         var next = first + count;
         if (next >= items.Count)
         {
@@ -96,8 +59,57 @@ internal static class MapSubmission
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// Encodes <paramref name="count"/> items from <paramref name="first"/>, each with the future at the same position,
+    /// and returns the task records to queue: items whose results the checkpoint holds complete now instead, and an
+    /// item's position in its map is <paramref name="indexOffset"/> plus its position in <paramref name="items"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An item cannot be sent to workers, or the checkpoint's key failed for it.</exception>
+    public static List<TaskRecord> Prepare<T>(
+        Coordinator coordinator, MapState map, IReadOnlyList<T> items, IReadOnlyList<Future> futures, int first, int count, long indexOffset, CheckpointedMap? checkpoint)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var arguments = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            arguments[i] = EncodeArgument(items[first + i], indexOffset + first + i);
+            if (checkpoint is not null)
+            {
+                futures[first + i].Checkpoint = checkpoint.Track(items[first + i], arguments[i], indexOffset + first + i);
+            }
+        }
 
-    private static byte[] EncodeArgument<T>(T item, int index)
+        // Items whose results the checkpoint holds complete now, and are not queued.
+        if (checkpoint is not null)
+        {
+            var stored = checkpoint.Resume([.. futures.Skip(first).Take(count).Select(future => future.Checkpoint!)]);
+            for (var i = 0; i < count; i++)
+            {
+                if (stored[i] is { } value)
+                {
+                    futures[first + i].Checkpoint = null;
+                    futures[first + i].TrySetResult(value);
+                }
+            }
+        }
+
+        var tasks = new List<TaskRecord>(count);
+        for (var i = 0; i < count; i++)
+        {
+            // Cancelled before its chunk was sent, or resumed from the checkpoint.
+            if (!futures[first + i].Completion.IsCompleted)
+            {
+                var task = new TaskRecord(map, indexOffset + first + i, arguments[i], futures[first + i]);
+                futures[first + i].Bind(coordinator, task);
+                tasks.Add(task);
+            }
+        }
+
+        map.Statistics.AddEncoding(Stopwatch.GetElapsedTime(started));
+        return tasks;
+    }
+
+    private static byte[] EncodeArgument<T>(T item, long index)
     {
         try
         {
