@@ -34,6 +34,8 @@ internal static class Scenarios
         new("queued_memory", ["queued_memory"], ["bytes/task"], QueuedMemoryAsync),
         CheckpointCost.Scenario,
         DashboardCost.Scenario,
+        LargeMap.Scenario,
+        LargeStream.Scenario,
     ];
 
     // Static methods rather than lambdas: the warm-up and the measured run then share one function, which the

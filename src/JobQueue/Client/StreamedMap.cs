@@ -148,7 +148,7 @@ internal sealed class StreamedMap<T, TResult>(Coordinator coordinator, MapState 
             return;
         }
 
-        var tasks = MapSubmission.Prepare(coordinator, map, _read, _readFutures, 0, _read.Count, _submitted, checkpoint);
+        var tasks = MapSubmission.Prepare(coordinator, map, _read, 0, _read.Count, _submitted, new FutureSlots(_readFutures, _submitted), checkpoint);
         _submitted += _read.Count;
         _read.Clear();
         _readFutures.Clear();
@@ -165,4 +165,20 @@ internal sealed class StreamedMap<T, TResult>(Coordinator coordinator, MapState 
 
         return future.GetAwaiter().GetResult();
     }
+}
+
+/// <summary>Items that each have a <see cref="Future"/> of their own, the first of them at <paramref name="firstIndex"/> of the map.</summary>
+internal sealed class FutureSlots(IReadOnlyList<Future> futures, long firstIndex) : IItemSlots
+{
+    public bool IsDecided(long index) => At(index).Completion.IsCompleted;
+
+    public void SetCheckpoint(long index, CheckpointEntry? entry) => At(index).Checkpoint = entry;
+
+    public void Resume(long index, byte[] stored) => At(index).TrySetResult(stored);
+
+    public ITaskOwner OwnerOf(long index) => At(index);
+
+    public void Queued(long index, Coordinator coordinator, TaskRecord task) => At(index).Bind(coordinator, task);
+
+    private Future At(long index) => futures[(int)(index - firstIndex)];
 }
