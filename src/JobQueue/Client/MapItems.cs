@@ -214,7 +214,8 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
     /// <summary>Cancels every item not yet decided.</summary>
     public void CancelAll()
     {
-        for (var index = 0; index < Count; index++)
+        // Last first: the items not yet sent are decided before the feeder, woken by each decision, reaches them.
+        for (var index = Count - 1; index >= 0; index--)
         {
             if (!IsDecided(index))
             {
