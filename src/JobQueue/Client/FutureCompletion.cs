@@ -7,7 +7,7 @@ using JobQueue.Dashboard;
 namespace JobQueue;
 
 /// <summary>
-/// The client side of <see cref="ICoordinatorEvents"/>: completes each task's future, its owner. Results are
+/// The client side of <see cref="ICoordinatorEvents"/>: completes each task through its owner (<see cref="ITaskOwner"/>). Results are
 /// decoded here, on one loop of its own rather than on the workers' network threads, in the order they arrived;
 /// disposing waits until every result that arrived has completed its future (and reached its checkpoint).
 /// </summary>
@@ -34,11 +34,11 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
     public void TaskLost(TaskRecord task, IReadOnlyList<string> workers)
     {
         var exception = new WorkerLostException(workers);
-        ((Future)task.Owner).TrySetException(exception);
+        ((ITaskOwner)task.Owner).SetException(task, exception);
         RecordFailure(task, workers[^1], typeof(WorkerLostException).FullName!, exception.Message, "");
     }
 
-    public void TaskAbandoned(TaskRecord task, Exception reason) => ((Future)task.Owner).TrySetException(reason);
+    public void TaskAbandoned(TaskRecord task, Exception reason) => ((ITaskOwner)task.Owner).SetException(task, reason);
 
     public void WorkerChanged(WorkerInfo worker, bool connected) => _workerChanged(worker, connected);
 
@@ -74,21 +74,21 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
         for (var i = 0; i < result.ValueEnds.Count && i < tasks.Length; i++)
         {
             var end = (int)result.ValueEnds[i];
-            var future = (Future)tasks[i].Owner;
+            var (task, owner) = (tasks[i], (ITaskOwner)tasks[i].Owner);
             if (errors is not null && error < errors.Count && errors[error].Item == i)
             {
                 var thrown = errors[error++].Error;
-                future.TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
+                owner.SetException(task, new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
                 RecordFailure(tasks[i], worker, thrown.Type, thrown.Message, thrown.StackTrace);
             }
             else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
             {
                 cancelled++;
-                future.TrySetCancelled();
+                owner.SetCancelled(task);
             }
             else
             {
-                future.TrySetResult(values[start..end]);
+                owner.SetResult(task, values[start..end]);
             }
 
             start = end;

@@ -114,10 +114,11 @@ internal sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>
-    /// Numbers a new map of <paramref name="count"/> items and reserves its task ids; <see cref="Submit"/> then queues its
-    /// tasks. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements.
+    /// Numbers a new map of <paramref name="count"/> items (null for a stream, whose items are counted as they come)
+    /// and reserves its task ids; <see cref="Submit"/> then queues its tasks. A null <paramref name="batchSize"/>
+    /// (items per partition) is learned from the workers' measurements.
     /// </summary>
-    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
+    public MapState BeginMap(uint functionId, int? count, int allowedFailures, int? batchSize)
     {
         lock (_gate)
         {
@@ -130,6 +131,15 @@ internal sealed class Coordinator : IAsyncDisposable
                 }
             };
             return map;
+        }
+    }
+
+    /// <summary>How many of <paramref name="map"/>'s items keep the connected worker threads busy with full partitions.</summary>
+    public int ItemsToKeepBusy(MapState map)
+    {
+        lock (_gate)
+        {
+            return map.Sizer.ItemsToKeepBusy(_workers.Sessions.Sum(session => (int)session.Registration.Threads));
         }
     }
 

@@ -45,4 +45,12 @@ public sealed record MapOptions
     /// An item of a later chunk that cannot be encoded fails its own future. <value>The default sends every item at once.</value>
     /// </summary>
     public int? ChunkSize { get; init; }
+
+    /// <summary>
+    /// For <c>MapStream</c>: at most this many items are between reading the input and yielding their result
+    /// (queued, running, or done and waiting for an earlier item), which bounds the stream's memory whatever the
+    /// input's length. <value>The default is enough to keep every worker thread busy with full partitions: eight
+    /// partitions of the learned size per connected worker thread, recomputed as workers come and go.</value>
+    /// </summary>
+    public int? MaxInFlight { get; init; }
 }
