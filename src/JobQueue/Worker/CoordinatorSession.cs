@@ -38,6 +38,9 @@ internal sealed class CoordinatorSession
     // Set once the worker went over its memory limit: it ends, whatever becomes of the call.
     private volatile bool _memoryExceeded;
 
+    // Whether this session paused the worker: what its heartbeats say, so that they never run ahead of the hand-back.
+    private volatile bool _paused;
+
     public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact, MemoryMonitor memory)
     {
         _memory = memory;
@@ -189,8 +192,14 @@ internal sealed class CoordinatorSession
     /// <summary>Pausing hands back the partitions not started and asks for no more; resuming asks again.</summary>
     private void PausedChanged(bool paused)
     {
+        if (!paused && _memoryExceeded)
+        {
+            return; // leaving anyway: nothing more starts
+        }
+
         if (paused)
         {
+            _paused = true;
             foreach (var partition in _executor.Pause())
             {
                 _outbox.AddResult(new TaskResult { Id = partition.Id }, flushNow: true); // no values: every item handed back
@@ -199,6 +208,7 @@ internal sealed class CoordinatorSession
         else
         {
             _executor.Resume();
+            _paused = false;
         }
 
         _outbox.Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)_memory.Resident, Paused = paused } });
@@ -267,7 +277,7 @@ internal sealed class CoordinatorSession
         // The first at once, so that the coordinator knows the worker's memory use from the start.
         do
         {
-            _outbox.Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)_memory.Resident, Paused = _memory.Paused } });
+            _outbox.Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)_memory.Resident, Paused = _paused } });
         }
         while (await timer.WaitForNextTickAsync(ended).ConfigureAwait(false));
     }

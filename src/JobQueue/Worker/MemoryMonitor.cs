@@ -6,13 +6,16 @@ namespace JobQueue.Worker;
 
 /// <summary>
 /// Holds a worker to its memory limit, as dask's nanny does: samples its resident memory five times a second; above
-/// the pause fraction it is paused (takes no new tasks; a full garbage collection is asked for once) until it is back
-/// under; above the terminate fraction it must leave, for its nanny to restart it. A worker always pauses before it
+/// the pause fraction it is paused (takes no new tasks; a full garbage collection is asked for every 2 s) until it is
+/// back under; above the terminate fraction it must leave, for its nanny to restart it. A worker always pauses before it
 /// leaves, so that the coordinator hears of both in that order.
 /// </summary>
 internal sealed class MemoryMonitor : IDisposable
 {
     public static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(200);
+
+    // A paused worker may hold only garbage, and may allocate nothing more that would make the runtime collect it.
+    private static readonly TimeSpan CollectInterval = TimeSpan.FromSeconds(2);
 
     private readonly ResidentMemory _resident = new();
     private readonly ILogger _logger;
@@ -22,6 +25,7 @@ internal sealed class MemoryMonitor : IDisposable
     private readonly ITimer _timer;
     private readonly Lock _sampling = new();
     private long _lastResident;
+    private long _lastCollect;
     private volatile bool _paused;
 
     public MemoryMonitor(MemorySize limit, MemoryFractions fractions, ILogger logger)
@@ -75,11 +79,13 @@ internal sealed class MemoryMonitor : IDisposable
                 }
 
                 PausedChanged?.Invoke(over);
-                if (over && !(resident > _terminateBytes))
-                {
-                    // Garbage may be what holds the memory; what collecting frees goes back to the system.
-                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                }
+            }
+
+            if (over && !(resident > _terminateBytes) && Environment.TickCount64 - _lastCollect >= CollectInterval.TotalMilliseconds)
+            {
+                // Garbage may be what holds the memory; what an aggressive collection frees goes back to the system.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                _lastCollect = Environment.TickCount64;
             }
 
             if (resident > _terminateBytes && !_exceeded.IsCancellationRequested)
