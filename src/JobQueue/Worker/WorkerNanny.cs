@@ -92,10 +92,10 @@ internal sealed class WorkerNanny(WorkerCommandLine commandLine, ILogger logger)
     {
         var child = commandLine with { Name = name, Workers = 1, Nanny = false, ParentProcessId = Environment.ProcessId };
         var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-        var entry = Environment.GetCommandLineArgs()[0];
-        if (!entry.Equals(Environment.ProcessPath, StringComparison.Ordinal))
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {
-            startInfo.ArgumentList.Add(entry); // run as `dotnet WorkerHost.dll`
+            // Run as `dotnet WorkerHost.dll`, which the first argument names; an apphost (WorkerHost) runs itself.
+            startInfo.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
         }
 
         foreach (var argument in child.ToArguments())
