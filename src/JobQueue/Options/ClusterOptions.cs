@@ -46,7 +46,7 @@ public abstract record ClusterOptions
     /// <summary>
     /// The fraction of a worker's memory limit (<see cref="JobQueueOptions.Memory"/> divided by
     /// <see cref="JobQueueOptions.Processes"/>, or <see cref="LocalOptions.MemoryLimit"/>) above which the worker takes
-    /// no new tasks until it is back under (dask's <c>distributed.worker.memory.pause</c>); <see cref="WorkerInfo.Paused"/>,
+    /// no new tasks until it is back under (dask's <c>distributed.worker.memory.pause</c>); <c>WorkerInfo.Paused</c>,
     /// the dashboard and the log show it. Null turns pausing off. <value>The default is 0.80.</value>
     /// </summary>
     public double? MemoryPauseFraction { get; init; } = 0.80;

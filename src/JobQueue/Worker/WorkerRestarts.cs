@@ -1,7 +1,7 @@
 namespace JobQueue.Worker;
 
 /// <summary>
-/// When a nanny (a <see cref="LocalCluster"/>, or the WorkerHost at the head of a batch job) starts a worker again:
+/// When a nanny (a <c>LocalCluster</c>, or the WorkerHost at the head of a batch job) starts a worker again:
 /// at once the first time, then after a delay doubling from 0.5 s up to 30 s while workers keep dying young; a worker
 /// that stayed up a minute resets it. It also counts the workers that died young in a row, and those that died
 /// before connecting in a row, after which the nanny gives up.
