@@ -310,7 +310,7 @@ public abstract partial class Cluster : IAsyncDisposable
             Name, GetType().Name, coordinator.Address,
             [.. workers.Select(activity => new WorkerSample(
                 activity.Worker.Name, activity.Worker.Host, activity.Worker.JobId, activity.Worker.Threads, activity.Worker.MemoryLimit, activity.Worker.ResidentMemory,
-                activity.HeldItems, activity.Worker.TasksDone, activity.SinceHeard, activity.Worker.ConnectedAt))],
+                activity.HeldItems, activity.Worker.TasksDone, activity.SinceHeard, activity.Worker.ConnectedAt, activity.Worker.Paused))],
             [.. maps.Select(map => new MapSample(map.Number, map.Items, map.Done, map.Failed, map.Running, map.Cancelled))],
             _completion.Failures.Snapshot());
     }

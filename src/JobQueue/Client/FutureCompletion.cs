@@ -31,9 +31,9 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
     public void ResultsArrived(IReadOnlyList<(TaskRecord[] Tasks, TaskResult Result)> partitions, string worker) =>
         _arrived.Writer.TryWrite((partitions, worker));
 
-    public void TaskLost(TaskRecord task, IReadOnlyList<string> workers)
+    public void TaskLost(TaskRecord task, IReadOnlyList<string> workers, string? cause)
     {
-        var exception = new WorkerLostException(workers);
+        var exception = new WorkerLostException(workers, cause);
         ((ITaskOwner)task.Owner).SetException(task, exception);
         RecordFailure(task, workers[^1], typeof(WorkerLostException).FullName!, exception.Message, "");
     }

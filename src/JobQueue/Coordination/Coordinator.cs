@@ -364,10 +364,38 @@ internal sealed class Coordinator : IAsyncDisposable
 
     internal void TakeHeartbeat(WorkerSession session, Protocol.Heartbeat heartbeat)
     {
+        bool changed;
         lock (_gate)
         {
             session.ResidentMemory = (long)heartbeat.ResidentMemory;
+            changed = session.Paused != heartbeat.Paused;
+            session.Paused = heartbeat.Paused;
+            if (changed && !heartbeat.Paused)
+            {
+                _scheduler.Dispatch(_workers.Sessions);
+            }
         }
+
+        if (changed)
+        {
+            _logger.LogWarning(
+                heartbeat.Paused
+                    ? "Worker {Worker} paused: {Resident} of its {Limit} memory limit used, above its pause fraction; it takes no new tasks until it is back under"
+                    : "Worker {Worker} resumed: {Resident} of its {Limit} memory limit used",
+                session.Name, MemoryUse.Text((long)heartbeat.ResidentMemory), MemoryUse.Text((long)session.Registration.MemoryLimit));
+        }
+    }
+
+    /// <summary>The worker went above its memory terminate fraction and exits: what it was running counts a failure, for this reason.</summary>
+    internal void TakeMemoryExceeded(WorkerSession session, MemoryExceeded exceeded)
+    {
+        var cause = $"worker {session.Name} exceeded its memory limit while running it ({MemoryUse.Text((long)exceeded.ResidentMemory)} used, limit {MemoryUse.Text((long)exceeded.MemoryLimit)})";
+        lock (_gate)
+        {
+            session.LossCause = cause;
+        }
+
+        _logger.LogWarning("Worker {Worker} exceeded its memory limit ({Resident} used, limit {Limit}) and is restarting; what it was running counts a failure", session.Name, MemoryUse.Text((long)exceeded.ResidentMemory), MemoryUse.Text((long)exceeded.MemoryLimit));
     }
 
     /// <summary>The worker is leaving on its own: what it holds goes elsewhere without counting as a failure.</summary>
@@ -398,7 +426,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
         foreach (var task in lost)
         {
-            _events.TaskLost(task, task.LostWorkers!);
+            _events.TaskLost(task, task.LostWorkers!, session.LossCause);
         }
 
         _events.WorkerChanged(session.Describe(), false);

@@ -15,8 +15,11 @@ internal interface ICoordinatorEvents
     /// </summary>
     void ResultsArrived(IReadOnlyList<(TaskRecord[] Tasks, TaskResult Result)> partitions, string worker);
 
-    /// <summary>The task's workers kept dying while it ran (as many as its map allows failures).</summary>
-    void TaskLost(TaskRecord task, IReadOnlyList<string> workers);
+    /// <summary>
+    /// The task's workers kept dying while it ran (as many as its map allows failures); <paramref name="cause"/> says
+    /// why the last one died when it said so (e.g. <c>worker w-0 exceeded its memory limit while running it (...)</c>), else null.
+    /// </summary>
+    void TaskLost(TaskRecord task, IReadOnlyList<string> workers, string? cause);
 
     /// <summary>The task will not run: no worker can start, or the coordinator stopped before it finished.</summary>
     void TaskAbandoned(TaskRecord task, Exception reason);

@@ -183,7 +183,7 @@ internal sealed class Scheduler
             return;
         }
 
-        var ready = sessions.Where(session => session.Credit > 0 && !session.Closed && !session.Draining).ToList();
+        var ready = sessions.Where(session => session.Credit > 0 && !session.Closed && !session.Draining && !session.Paused).ToList();
         var threads = ready.Count == 0 ? 0 : sessions.Sum(session => (int)session.Registration.Threads);
         var batches = ready.ToDictionary(session => session, _ => new OutgoingBatch());
         for (var turn = _nextSession++; ready.Count > 0; turn++)

@@ -65,6 +65,9 @@ internal sealed class WorkerCall(Coordinator coordinator, WorkerSession session,
                 case FromWorker.MessageOneofCase.Fetch:
                     _ = Task.Run(() => coordinator.SendFiles(session, message.Fetch.Sha256), CancellationToken.None);
                     break;
+                case FromWorker.MessageOneofCase.MemoryExceeded:
+                    coordinator.TakeMemoryExceeded(session, message.MemoryExceeded);
+                    break;
                 case FromWorker.MessageOneofCase.Leaving:
                     coordinator.TakeLeaving(session);
                     logger.LogInformation("Worker {Worker} is leaving: {Reason}", session.Name, message.Leaving.Reason);

@@ -10,5 +10,10 @@ namespace JobQueue;
 /// <param name="TasksDone">Tasks it finished.</param>
 /// <param name="ResidentMemory">Memory it used at its last heartbeat, in bytes.</param>
 /// <param name="ConnectedAt">When it registered.</param>
+/// <param name="Paused">
+/// Above its memory pause fraction (<see cref="ClusterOptions.MemoryPauseFraction"/>) at its last heartbeat: it takes no
+/// new tasks until its memory is back under.
+/// </param>
 public sealed record WorkerInfo(
-    string Name, string Host, string JobId, int Threads, long MemoryLimit, int ProcessId, long TasksDone, long ResidentMemory, DateTimeOffset ConnectedAt);
+    string Name, string Host, string JobId, int Threads, long MemoryLimit, int ProcessId, long TasksDone, long ResidentMemory, DateTimeOffset ConnectedAt,
+    bool Paused = false);

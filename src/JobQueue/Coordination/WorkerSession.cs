@@ -32,6 +32,12 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
     public HashSet<uint> KnownFunctions { get; } = [];
     public long TasksDone { get; set; }
     public long ResidentMemory { get; set; }
+
+    /// <summary>Above its memory pause fraction: it gets no new tasks until it is back under.</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>Why the tasks it held when its call ended were lost, when it said so (it exceeded its memory limit); null otherwise.</summary>
+    public string? LossCause { get; set; }
     public bool Closed { get; set; }
 
     /// <summary>Told to drain: it gets no more tasks, and what it held goes back to the queue when it leaves.</summary>
@@ -56,7 +62,7 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
 
     public WorkerInfo Describe() => new(
         Name, Registration.Host, Registration.JobId, (int)Registration.Threads, (long)Registration.MemoryLimit,
-        Registration.ProcessId, TasksDone, ResidentMemory, ConnectedAt);
+        Registration.ProcessId, TasksDone, ResidentMemory, ConnectedAt, Paused);
 
     public void Send(ToWorker message)
     {

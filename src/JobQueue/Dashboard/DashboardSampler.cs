@@ -116,7 +116,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
             now, snapshot.Cluster, snapshot.Kind, snapshot.Address,
             [.. snapshot.Workers.Select(worker => new WorkerStatus(
                 worker.Name, worker.Host, worker.JobId, worker.Threads, worker.MemoryLimit, worker.MemoryUsed, worker.TasksRunning, worker.TasksDone,
-                Math.Round(worker.SinceHeard.TotalSeconds, 1), worker.ConnectedAt))],
+                Math.Round(worker.SinceHeard.TotalSeconds, 1), worker.ConnectedAt, worker.Paused))],
             Enum.GetValues<JobState>().ToDictionary(state => state, state => snapshot.Jobs.Count(job => job.State == state)),
             snapshot.Jobs, snapshot.Maps, snapshot.Errors, [.. _decisions],
             new TaskStream(_interval.TotalSeconds, StreamSamples, [.. _stream]));
@@ -146,7 +146,7 @@ internal sealed record DashboardStatus(
     IReadOnlyList<JobInfo> Jobs, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors, IReadOnlyList<AdaptDecision> Decisions, TaskStream TaskStream);
 
 internal sealed record WorkerStatus(
-    string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, double SecondsSinceHeard, DateTimeOffset ConnectedAt);
+    string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, double SecondsSinceHeard, DateTimeOffset ConnectedAt, bool Paused);
 
 /// <summary>Tasks finished per worker in each interval, oldest first, at most <c>Capacity</c> samples; workers that finished none are left out.</summary>
 internal sealed record TaskStream(double IntervalSeconds, int Capacity, IReadOnlyList<StreamSample> Samples);

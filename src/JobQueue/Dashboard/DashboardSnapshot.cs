@@ -16,10 +16,11 @@ internal sealed record DashboardSnapshot(
 
 /// <summary>
 /// One connected worker: <c>TasksRunning</c> counts the items it holds (sent, result not back), <c>SinceHeard</c> the
-/// time since its last message (heartbeats come every second).
+/// time since its last message (heartbeats come every second), <c>Paused</c> whether it is above its memory pause fraction.
 /// </summary>
 internal sealed record WorkerSample(
-    string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, TimeSpan SinceHeard, DateTimeOffset ConnectedAt);
+    string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, TimeSpan SinceHeard, DateTimeOffset ConnectedAt,
+    bool Paused = false);
 
 /// <summary>
 /// One map's progress: <c>Done</c> counts items whose worker reported them or that failed (<c>Failed</c> included),

@@ -58,6 +58,7 @@ internal sealed class JobDefinition
         }
 
         (WorkerLifetime, WorkerLifetimeStagger) = ResolveLifetime(options, Walltime, Option);
+        MemoryFractions = MemoryFractions.From(options, optionsType);
         WorkerSignalGrace = options.WorkerSignalGrace ?? WorkerCommandLine.DefaultSignalGrace;
         if (WorkerSignalGrace <= TimeSpan.Zero)
         {
@@ -140,6 +141,9 @@ internal sealed class JobDefinition
     /// <summary>How long each worker works before leaving gracefully: the walltime less the margin.</summary>
     public TimeSpan WorkerLifetime { get; }
 
+    /// <summary>When each worker pauses and when it leaves to be restarted, as fractions of its memory limit.</summary>
+    public MemoryFractions MemoryFractions { get; }
+
     public TimeSpan WorkerLifetimeStagger { get; }
 
     /// <summary>How long running tasks may finish after a signal.</summary>
@@ -189,6 +193,7 @@ internal sealed class JobDefinition
             JobId = array ? System.ArrayTaskJobIdExpression : System.JobIdExpression,
             Threads = Cores / Processes,
             MemoryLimit = Memory.DividedBy(Processes),
+            MemoryFractions = MemoryFractions,
             Workers = Processes,
             DeathTimeout = DeathTimeout,
             Lifetime = WorkerLifetime,

@@ -15,6 +15,9 @@ internal sealed record WorkerCommandLine
     private static readonly Option<int> ThreadsOption = new("--nthreads") { Required = true, Description = "Tasks run at once." };
     private static readonly Option<string> MemoryLimitOption = new("--memory-limit") { Required = true, Description = "Memory limit of each worker, e.g. 11.18GiB." };
     private static readonly Option<int> WorkersOption = new("--nworkers") { DefaultValueFactory = _ => 1, Description = "Worker processes to run." };
+    private static readonly Option<string?> MemoryPauseOption = new("--memory-pause-fraction") { Description = "Fraction of --memory-limit above which the worker takes no new tasks, or off (default 0.8)." };
+    private static readonly Option<string?> MemoryTerminateOption = new("--memory-terminate-fraction") { Description = "Fraction of --memory-limit above which the worker exits for its nanny to restart it, or off (default 0.95)." };
+    private static readonly Option<bool> NoNannyOption = new("--no-nanny") { Description = "Run the worker in this process, without a nanny process that restarts it: for a parent that restarts it itself." };
     private static readonly Option<double> DeathTimeoutOption = new("--death-timeout") { Required = true, Description = "Seconds without the coordinator before exiting." };
     private static readonly Option<double?> LifetimeOption = new("--lifetime") { Description = "Seconds after which the worker stops taking tasks, hands back the rest and exits (before the job's walltime)." };
     private static readonly Option<double> LifetimeStaggerOption = new("--lifetime-stagger") { Description = "Seconds of random earliness in --lifetime, so that a cluster's workers do not all leave at once." };
@@ -33,6 +36,16 @@ internal sealed record WorkerCommandLine
     public required int Threads { get; init; }
     public required MemorySize MemoryLimit { get; init; }
     public int Workers { get; init; } = 1;
+
+    /// <summary>When the worker pauses and when it leaves to be restarted, as fractions of <see cref="MemoryLimit"/>.</summary>
+    public MemoryFractions MemoryFractions { get; init; } = MemoryFractions.Default;
+
+    /// <summary>
+    /// Whether this process is a nanny that runs the <see cref="Workers"/> as child processes and restarts those that
+    /// die (dask's <c>--nanny</c>, also its default); false for a worker run in this process by a parent that restarts it.
+    /// </summary>
+    public bool Nanny { get; init; } = true;
+
     public required TimeSpan DeathTimeout { get; init; }
 
     /// <summary>How long the worker works before leaving gracefully; null for as long as the job runs.</summary>
@@ -73,6 +86,21 @@ internal sealed record WorkerCommandLine
         if (Workers > 1)
         {
             arguments.AddRange([WorkersOption.Name, Workers.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (MemoryFractions.Pause != MemoryFractions.Default.Pause)
+        {
+            arguments.AddRange([MemoryPauseOption.Name, MemoryFractions.ToArgument(MemoryFractions.Pause)]);
+        }
+
+        if (MemoryFractions.Terminate != MemoryFractions.Default.Terminate)
+        {
+            arguments.AddRange([MemoryTerminateOption.Name, MemoryFractions.ToArgument(MemoryFractions.Terminate)]);
+        }
+
+        if (!Nanny)
+        {
+            arguments.Add(NoNannyOption.Name);
         }
 
         arguments.AddRange([DeathTimeoutOption.Name, Seconds(DeathTimeout)]);
@@ -121,7 +149,7 @@ internal sealed record WorkerCommandLine
     {
         var command = new RootCommand("JobQueue worker")
         {
-            SchedulerOption, NameOption, JobIdOption, ThreadsOption, MemoryLimitOption, WorkersOption,
+            SchedulerOption, NameOption, JobIdOption, ThreadsOption, MemoryLimitOption, WorkersOption, MemoryPauseOption, MemoryTerminateOption, NoNannyOption,
             DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, SignalGraceOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
         };
         var result = command.Parse(arguments.ToArray());
@@ -143,6 +171,10 @@ internal sealed record WorkerCommandLine
             Threads = result.GetValue(ThreadsOption),
             MemoryLimit = MemorySize.Parse(result.GetValue(MemoryLimitOption)!, MemoryLimitOption.Name),
             Workers = result.GetValue(WorkersOption),
+            Nanny = !result.GetValue(NoNannyOption),
+            MemoryFractions = new MemoryFractions(
+                result.GetValue(MemoryPauseOption) is { } pause ? MemoryFractions.ParseArgument(pause, MemoryPauseOption.Name) : MemoryFractions.Default.Pause,
+                result.GetValue(MemoryTerminateOption) is { } terminate ? MemoryFractions.ParseArgument(terminate, MemoryTerminateOption.Name) : MemoryFractions.Default.Terminate),
             DeathTimeout = TimeSpan.FromSeconds(result.GetValue(DeathTimeoutOption)),
             Lifetime = result.GetValue(LifetimeOption) is { } lifetime ? TimeSpan.FromSeconds(lifetime) : null,
             LifetimeStagger = TimeSpan.FromSeconds(result.GetValue(LifetimeStaggerOption)),

@@ -43,6 +43,22 @@ public abstract record ClusterOptions
     /// </summary>
     public string? DashboardAddress { get; init; } = "127.0.0.1:8787";
 
+    /// <summary>
+    /// The fraction of a worker's memory limit (<see cref="JobQueueOptions.Memory"/> divided by
+    /// <see cref="JobQueueOptions.Processes"/>, or <see cref="LocalOptions.MemoryLimit"/>) above which the worker takes
+    /// no new tasks until it is back under (dask's <c>distributed.worker.memory.pause</c>); <c>WorkerInfo.Paused</c>,
+    /// the dashboard and the log show it. Null turns pausing off. <value>The default is 0.80.</value>
+    /// </summary>
+    public double? MemoryPauseFraction { get; init; } = 0.80;
+
+    /// <summary>
+    /// The fraction of a worker's memory limit above which it leaves and its nanny restarts it (dask's
+    /// <c>distributed.worker.memory.terminate</c>): the task it was running counts a failure and, after
+    /// <see cref="MapOptions.AllowedFailures"/>, fails with a <see cref="WorkerLostException"/> that says so. Null turns
+    /// it off (the batch system's own memory limit may still kill the job). <value>The default is 0.95.</value>
+    /// </summary>
+    public double? MemoryTerminateFraction { get; init; } = 0.95;
+
     /// <summary>Where the cluster logs. <value>The default writes warnings and errors to standard error.</value></summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -10,7 +10,9 @@ namespace JobQueue.Worker;
 /// <summary>
 /// One connection's worth of work: registers, reads the coordinator's messages and hands each to the
 /// <see cref="TaskExecutor"/>, the <see cref="CodeFetcher"/> or the <see cref="Outbox"/>, sends heartbeats, drains when
-/// told or when leaving on its own, and takes a coordinator silent for too long for frozen or gone.
+/// told or when leaving on its own, and takes a coordinator silent for too long for frozen or gone. It holds the worker
+/// to its memory limit: paused, it hands back what it has not started and asks for nothing; over the limit, it
+/// tells the coordinator, hands back what it has not started and ends the worker (its nanny restarts it).
 /// </summary>
 internal sealed class CoordinatorSession
 {
@@ -28,12 +30,20 @@ internal sealed class CoordinatorSession
     private readonly Outbox _outbox;
     private readonly CodeFetcher _code;
     private readonly TaskExecutor _executor;
+    private readonly MemoryMonitor _memory;
 
     // Set once the worker drained (told to, or leaving on its own): the end of the call is then the expected one.
     private volatile bool _drained;
 
-    public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact)
+    // Set once the worker went over its memory limit: it ends, whatever becomes of the call.
+    private volatile bool _memoryExceeded;
+
+    // Whether this session paused the worker: what its heartbeats say, so that they never run ahead of the hand-back.
+    private volatile bool _paused;
+
+    public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact, MemoryMonitor memory)
     {
+        _memory = memory;
         _commandLine = commandLine;
         _connection = connection;
         _logger = logger;
@@ -64,6 +74,13 @@ internal sealed class CoordinatorSession
         var executors = _executor.Start(_commandLine.Threads, ended.Token);
         Task? heartbeat = null;
         var leave = LeaveWhenToldAsync(executors, ended);
+        _memory.PausedChanged += PausedChanged;
+        if (_memory.Paused)
+        {
+            PausedChanged(true);
+        }
+
+        var overMemory = LeaveWhenOverMemoryAsync(ended);
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(ended.Token);
         var silenceLimit = _commandLine.DeathTimeout < CoordinatorSilenceLimit ? _commandLine.DeathTimeout : CoordinatorSilenceLimit;
         try
@@ -74,7 +91,7 @@ internal sealed class CoordinatorSession
                 if (!await _connection.Input.MoveNext(silence.Token).ConfigureAwait(false))
                 {
                     // The coordinator ended the call: after a drain, once it read everything this worker sent.
-                    return _drained ? WorkerExit.Done : null;
+                    return _memoryExceeded ? WorkerExit.MemoryExceeded : _drained ? WorkerExit.Done : null;
                 }
 
                 _lastContact.Restart();
@@ -117,6 +134,10 @@ internal sealed class CoordinatorSession
                 }
             }
         }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && _memoryExceeded)
+        {
+            return WorkerExit.MemoryExceeded;
+        }
         catch (Exception exception) when (exception is OperationCanceledException or IOException or RpcException && (_drained || _departure.Leaving.IsCancellationRequested))
         {
             // Left on its own (or lost the coordinator while leaving, which then requeues what this worker held).
@@ -133,12 +154,15 @@ internal sealed class CoordinatorSession
         }
         finally
         {
+            _memory.PausedChanged -= PausedChanged;
             _executor.Close(handBack: false);
             await ended.CancelAsync().ConfigureAwait(false);
             _code.AbandonFetches();
 
-            // Tasks abandoned after a signal's grace keep running until the process exits; they are not waited for.
-            await Task.WhenAll([writer, leave, heartbeat ?? Task.CompletedTask, .. executors]).WaitAsync(_departure.Abandoned).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            // Tasks abandoned after a signal's grace, or running when memory ran out, keep running until the process
+            // exits; they are not waited for.
+            var running = _memoryExceeded ? [] : executors;
+            await Task.WhenAll([writer, leave, overMemory, heartbeat ?? Task.CompletedTask, .. running]).WaitAsync(_departure.Abandoned).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
     }
 
@@ -163,6 +187,63 @@ internal sealed class CoordinatorSession
         catch (OperationCanceledException) when (ended.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Pausing hands back the partitions not started and asks for no more; resuming asks again.</summary>
+    private void PausedChanged(bool paused)
+    {
+        if (!paused && _memoryExceeded)
+        {
+            return; // leaving anyway: nothing more starts
+        }
+
+        if (paused)
+        {
+            _paused = true;
+            foreach (var partition in _executor.Pause())
+            {
+                _outbox.AddResult(new TaskResult { Id = partition.Id }, flushNow: true); // no values: every item handed back
+            }
+        }
+        else
+        {
+            _executor.Resume();
+            _paused = false;
+        }
+
+        _outbox.Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)_memory.Resident, Paused = paused } });
+        _outbox.Pause(paused);
+    }
+
+    /// <summary>
+    /// Over its memory limit, the worker hands back what it has not started, tells the coordinator (which counts what
+    /// it was running a failure), writes that out and ends; running tasks are not waited for.
+    /// </summary>
+    private async Task LeaveWhenOverMemoryAsync(CancellationTokenSource ended)
+    {
+        using (var either = CancellationTokenSource.CreateLinkedTokenSource(_memory.Exceeded, ended.Token))
+        {
+            await Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        if (ended.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _memoryExceeded = true;
+        PausedChanged(true);
+        _outbox.Post(new FromWorker { MemoryExceeded = new MemoryExceeded { ResidentMemory = (ulong)_memory.Resident, MemoryLimit = (ulong)_memory.Limit } });
+        try
+        {
+            await _outbox.CloseAsync(ended.Token).WaitAsync(CloseGrace, ended.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or IOException or RpcException)
+        {
+            // The coordinator then counts what this worker held a failure, without the reason.
+        }
+
+        await ended.CancelAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -192,13 +273,11 @@ internal sealed class CoordinatorSession
     private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken ended)
     {
         using var timer = new PeriodicTimer(interval);
-        using var self = Process.GetCurrentProcess();
 
         // The first at once, so that the coordinator knows the worker's memory use from the start.
         do
         {
-            self.Refresh();
-            _outbox.Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)self.WorkingSet64 } });
+            _outbox.Post(new FromWorker { Heartbeat = new Heartbeat { ResidentMemory = (ulong)_memory.Resident, Paused = _paused } });
         }
         while (await timer.WaitForNextTickAsync(ended).ConfigureAwait(false));
     }

@@ -26,6 +26,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
     private long _creditGranted;
     private double _averageTicks;
     private bool _draining;
+    private bool _paused;
     private bool _closing;
 
     public void Post(FromWorker message)
@@ -80,6 +81,17 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
         }
     }
 
+    /// <summary>Asks for no more tasks while <paramref name="paused"/> (memory); resuming writes now, with new credit.</summary>
+    public void Pause(bool paused)
+    {
+        lock (_gate)
+        {
+            _paused = paused;
+        }
+
+        _flush.Release();
+    }
+
     /// <summary>Writes what is left, ends the request stream, and returns once that is done; later posts are not sent.</summary>
     public async Task CloseAsync(CancellationToken ended)
     {
@@ -112,7 +124,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
                 (_results, results) = (results, _results);
                 _resultBytes = 0;
                 (_messages, messages) = (messages, _messages);
-                credit = _draining ? 0 : CreditLocked();
+                credit = _draining || _paused ? 0 : CreditLocked();
                 closing = _closing;
             }
 

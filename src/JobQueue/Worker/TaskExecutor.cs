@@ -27,6 +27,9 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
     private CancellationToken _ended;
     private volatile bool _draining;
 
+    // Set while paused (memory): completed on resuming.
+    private volatile TaskCompletionSource? _paused;
+
     // _cancelled.Count, readable without the lock: items check it before taking the lock.
     private volatile int _cancelledCount;
 
@@ -40,14 +43,33 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
         return [.. Enumerable.Range(0, threads).Select(_ => ExecuteLoopAsync(ended))];
     }
 
-    /// <summary>Queues a partition; false once the executor takes no more (draining or disconnected).</summary>
-    public bool TryQueue(TaskSpec partition) => _tasks.Writer.TryWrite(partition);
+    /// <summary>Queues a partition; false while paused and once the executor takes no more (draining or disconnected).</summary>
+    public bool TryQueue(TaskSpec partition) => _paused is null && _tasks.Writer.TryWrite(partition);
+
+    /// <summary>Starts no partition until <see cref="Resume"/>; returns those queued, unstarted, for the coordinator to run elsewhere.</summary>
+    public List<TaskSpec> Pause()
+    {
+        Interlocked.CompareExchange(ref _paused, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+        var unstarted = new List<TaskSpec>();
+        while (_tasks.Reader.TryRead(out var partition))
+        {
+            unstarted.Add(partition);
+        }
+
+        return unstarted;
+    }
+
+    public void Resume() => Interlocked.Exchange(ref _paused, null)?.TrySetResult();
 
     /// <summary>Takes no more partitions; with <paramref name="handBack"/> (draining), running partitions stop at their next item.</summary>
     public void Close(bool handBack)
     {
         _draining |= handBack;
         _tasks.Writer.TryComplete();
+        if (handBack)
+        {
+            Resume(); // what is queued goes back, through the loops
+        }
     }
 
     private async Task ExecuteLoopAsync(CancellationToken ended)
@@ -56,8 +78,14 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
         var current = TaskContext.Enter();
         while (await reader.WaitToReadAsync(ended).ConfigureAwait(false))
         {
+            if (_paused is { } paused)
+            {
+                await paused.Task.WaitAsync(ended).ConfigureAwait(false);
+                continue;
+            }
+
             // Once the connection is lost, what is still queued is the coordinator's to run elsewhere.
-            while (!ended.IsCancellationRequested && reader.TryRead(out var task))
+            while (!ended.IsCancellationRequested && _paused is null && reader.TryRead(out var task))
             {
                 var started = Stopwatch.GetTimestamp();
                 var result = await ExecuteAsync(task, current).ConfigureAwait(false);

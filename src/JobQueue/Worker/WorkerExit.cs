@@ -14,4 +14,10 @@ internal enum WorkerExit
 
     /// <summary>No coordinator answered within the death timeout.</summary>
     CoordinatorGone = 4,
+
+    /// <summary>It went above its memory terminate fraction: its nanny restarts it.</summary>
+    MemoryExceeded = 5,
+
+    /// <summary>A nanny gave up: the job's workers kept dying soon after starting.</summary>
+    WorkersKeptDying = 6,
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,11 +9,11 @@ using JobQueue.JobScripts;
 
 namespace JobQueue.Worker;
 
-/// <summary>The WorkerHost's program: one worker under the generic host, or several worker processes under one job.</summary>
+/// <summary>The WorkerHost's program: a nanny of the job's worker processes, or (<c>--no-nanny</c>) one worker under the generic host.</summary>
 public static class WorkerProgram
 {
     // SIGUSR2 on Linux: Grid Engine sends it to a job submitted with -notify shortly before killing it.
-    private const PosixSignal GridEngineNotifySignal = (PosixSignal)12;
+    internal const PosixSignal GridEngineNotifySignal = (PosixSignal)12;
 
     /// <summary>Runs the WorkerHost with its command line; returns its exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -30,19 +29,25 @@ public static class WorkerProgram
             return (int)WorkerExit.BadSetup;
         }
 
-        return commandLine.Workers > 1
-            ? await RunProcessesAsync(commandLine).ConfigureAwait(false)
-            : await RunWorkerAsync(commandLine).ConfigureAwait(false);
+        await using var serilog = CreateLog(commandLine);
+        if (commandLine.Nanny)
+        {
+            using var logging = new Serilog.Extensions.Logging.SerilogLoggerFactory(serilog);
+            return await new WorkerNanny(commandLine, logging.CreateLogger("nanny")).RunAsync().ConfigureAwait(false);
+        }
+
+        return await RunWorkerAsync(commandLine, serilog).ConfigureAwait(false);
     }
 
-    private static async Task<int> RunWorkerAsync(WorkerCommandLine commandLine)
+    /// <summary>Log lines on standard error, which the batch system keeps with the job, each naming the worker (or the job's nanny).</summary>
+    private static Serilog.Core.Logger CreateLog(WorkerCommandLine commandLine) => new LoggerConfiguration()
+        .MinimumLevel.Is(Enum.TryParse<LogEventLevel>(commandLine.LogLevel, ignoreCase: true, out var level) ? level : LogEventLevel.Information)
+        .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Worker}: {Message:lj}{NewLine}{Exception}")
+        .Enrich.WithProperty("Worker", commandLine.Nanny ? $"{commandLine.Name} (nanny)" : commandLine.Name)
+        .CreateLogger();
+
+    private static async Task<int> RunWorkerAsync(WorkerCommandLine commandLine, Serilog.Core.Logger serilog)
     {
-        var level = Enum.TryParse<LogEventLevel>(commandLine.LogLevel, ignoreCase: true, out var parsed) ? parsed : LogEventLevel.Information;
-        await using var serilog = new LoggerConfiguration()
-            .MinimumLevel.Is(level)
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Worker}: {Message:lj}{NewLine}{Exception}")
-            .Enrich.WithProperty("Worker", commandLine.Name)
-            .CreateLogger();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddSerilog(serilog);
 
@@ -60,52 +65,6 @@ public static class WorkerProgram
         });
         await host.RunAsync().ConfigureAwait(false);
         return (int)worker.Exit;
-    }
-
-    /// <summary>
-    /// <c>--nworkers P</c>: P worker processes named <c>&lt;name&gt;-&lt;k&gt;</c>, each following this one, which
-    /// passes on termination and exits when they all have.
-    /// </summary>
-    private static async Task<int> RunProcessesAsync(WorkerCommandLine commandLine)
-    {
-        var entry = Environment.GetCommandLineArgs()[0];
-        var children = Enumerable.Range(0, commandLine.Workers).Select(k =>
-        {
-            var child = commandLine with { Name = $"{commandLine.Name}-{k}", Workers = 1, ParentProcessId = Environment.ProcessId };
-            var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-            if (!entry.Equals(Environment.ProcessPath, StringComparison.Ordinal))
-            {
-                startInfo.ArgumentList.Add(entry);
-            }
-
-            foreach (var argument in child.ToArguments())
-            {
-                startInfo.ArgumentList.Add(argument);
-            }
-
-            return Process.Start(startInfo)!;
-        }).ToList();
-        void PassOn(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            foreach (var child in children.Where(child => !child.HasExited))
-            {
-                Signal(child.Id, context.Signal == GridEngineNotifySignal ? "-USR2" : "-TERM");
-            }
-        }
-
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, PassOn);
-        using var notified = PosixSignalRegistration.Create(GridEngineNotifySignal, PassOn);
-        await Task.WhenAll(children.Select(child => child.WaitForExitAsync())).ConfigureAwait(false);
-        var exit = children.Max(child => child.ExitCode);
-        children.ForEach(child => child.Dispose());
-        return exit;
-    }
-
-    private static void Signal(int processId, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, processId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
-        kill?.WaitForExit();
     }
 
     private sealed class WorkerService(WorkerCommandLine commandLine, ILogger<WorkerService> logger, IHostApplicationLifetime lifetime) : BackgroundService

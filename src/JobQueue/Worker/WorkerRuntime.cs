@@ -55,6 +55,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
         }
 
         using var ownedFiles = files;
+        using var memory = new MemoryMonitor(commandLine.MemoryLimit, commandLine.MemoryFractions, logger);
         var address = new Uri(commandLine.Scheduler);
         var lastContact = Stopwatch.StartNew();
         using var parentGone = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -69,7 +70,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     await using var connection = await CoordinatorConnection.OpenAsync(address, keys, Clamp(remaining), from, parentGone.Token).ConfigureAwait(false);
                     lastContact.Restart();
                     logger.LogInformation("Connected to {Address} as {Name}", commandLine.Scheduler, commandLine.Name);
-                    var session = new CoordinatorSession(commandLine, connection, files, logger, departure, lastContact);
+                    var session = new CoordinatorSession(commandLine, connection, files, logger, departure, lastContact, memory);
                     var ended = await session.RunAsync(parentGone.Token).ConfigureAwait(false);
                     if (ended is not null)
                     {

@@ -1,5 +1,6 @@
 using JobQueue.Tests.BatchSystems;
 using JobQueue.Tests.Shipping;
+using JobQueue.Worker;
 
 namespace JobQueue.Tests.Coordination;
 

@@ -119,7 +119,8 @@ public sealed class WorkerFailureTests
                 new WorkerCommandLine
                 {
                     Scheduler = coordinator.Address, Name = "batch-0", JobId = "4242", Threads = 3, MemoryLimit = new JobQueue.JobScripts.MemorySize(2_000_000_000),
-                    DeathTimeout = TimeSpan.FromSeconds(2), SecretFile = coordinator.SecretPath,
+                    DeathTimeout = TimeSpan.FromSeconds(2), SecretFile = coordinator.SecretPath, Nanny = false, // the registered process id is this process's
+
                 }.ToArguments());
             await coordinator.WaitForWorkersAsync(1, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 

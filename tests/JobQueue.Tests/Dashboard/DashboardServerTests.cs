@@ -94,5 +94,16 @@ public sealed class DashboardServerTests : IAsyncLifetime
         status.GetProperty("taskStream").GetProperty("samples").EnumerateArray()
             .Select(sample => sample.GetProperty("finished").EnumerateObject().ToDictionary(worker => worker.Name, worker => worker.Value.GetInt64()));
 
+    [Fact]
+    public async Task A_worker_paused_for_memory_is_shown_paused()
+    {
+        Cluster.Workers = [FakeSlurmCluster.NewWorker("chem-0", 1, FakeSlurmCluster.Submitted) with { Paused = true }, FakeSlurmCluster.NewWorker("chem-1", 1, FakeSlurmCluster.Submitted)];
+
+        await Eventually.HoldsAsync(
+            async () => (await StatusAsync()).GetProperty("workers") is { } workers && workers.GetArrayLength() == 2
+                && workers.EnumerateArray().Select(worker => (worker.GetProperty("name").GetString(), worker.GetProperty("paused").GetBoolean())).Order().SequenceEqual([("chem-0", true), ("chem-1", false)]),
+            TimeSpan.FromSeconds(30), "chem-0 paused and chem-1 not");
+    }
+
     private async Task<JsonElement> StatusAsync() => JsonDocument.Parse(await _http.GetStringAsync("api/status")).RootElement.Clone();
 }

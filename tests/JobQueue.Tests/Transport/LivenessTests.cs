@@ -30,7 +30,7 @@ public sealed partial class LivenessTests
             var script = await ReadUntilAsync(client, "ready");
             var silentSince = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
             worker = WorkerHostProcess.Start(
-                [.. WorkerArguments(script), "--death-timeout", $"{DeathTimeout.TotalSeconds}"],
+                [.. WorkerArguments(script), "--death-timeout", $"{DeathTimeout.TotalSeconds}", "--no-nanny"], // the bound is the worker's own
                 errorLines: line =>
                 {
                     if (line.Contains("has been silent", StringComparison.Ordinal))
@@ -72,7 +72,7 @@ public sealed partial class LivenessTests
             using var worker = WorkerHostProcess.Start(new WorkerCommandLine
             {
                 Scheduler = $"tcp://127.0.0.1:{((IPEndPoint)mute.LocalEndpoint).Port}", Name = "patient", Threads = 1,
-                MemoryLimit = new JobQueue.JobScripts.MemorySize(1 << 30), DeathTimeout = DeathTimeout, SecretFile = secretFile,
+                MemoryLimit = new JobQueue.JobScripts.MemorySize(1 << 30), DeathTimeout = DeathTimeout, SecretFile = secretFile, Nanny = false, // the bound is the worker's own
             }.ToArguments());
             using var accepted = await mute.AcceptTcpClientAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using JobQueue.Protocol;
 using JobQueue.Submission;
 using JobQueue.Options;
+using JobQueue.Worker;
 
 namespace JobQueue;
 
@@ -46,6 +47,7 @@ public sealed class LocalCluster : Cluster
         MemoryLimit = options.MemoryLimit is null
             ? new MemorySize(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / WorkerCount)
             : MemorySize.Parse(options.MemoryLimit, $"{nameof(LocalOptions)}.{nameof(LocalOptions.MemoryLimit)}");
+        MemoryFractions = MemoryFractions.From(options, nameof(LocalOptions));
         LocalDirectory = options.LocalDirectory;
     }
 
@@ -56,6 +58,8 @@ public sealed class LocalCluster : Cluster
     public int ThreadsPerWorker { get; }
 
     internal MemorySize MemoryLimit { get; }
+
+    internal MemoryFractions MemoryFractions { get; }
 
     internal string? LocalDirectory { get; }
 
@@ -150,10 +154,12 @@ public sealed class LocalCluster : Cluster
             Name = name,
             Threads = ThreadsPerWorker,
             MemoryLimit = MemoryLimit,
+            MemoryFractions = MemoryFractions,
             DeathTimeout = TimeSpan.FromSeconds(60),
             LocalDirectory = LocalDirectory,
             SecretFile = coordinator.SecretPath,
             ParentProcessId = Environment.ProcessId,
+            Nanny = false, // this cluster is its workers' nanny
             LogLevel = "Warning",
         };
         var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false, RedirectStandardError = true };
@@ -227,7 +233,8 @@ public sealed class LocalCluster : Cluster
         var uptime = ended - started;
         var worker = new JobInfo($"{name} (process {exited.Id})", JobState.Failed, [], started, started, ended, exitCode, null);
         exited.Dispose();
-        var (delay, startFailures) = _restarts.Exited(uptime, connected);
+        var (delay, _) = _restarts.Exited(uptime);
+        var startFailures = _restarts.CountStartFailure(connected);
         var tail = errors.ToString();
         if (_restarts.IsNewFailure(exitCode, tail))
         {

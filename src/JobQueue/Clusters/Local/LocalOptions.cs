@@ -9,7 +9,10 @@ public sealed record LocalOptions : ClusterOptions
     /// <summary>Tasks each worker runs at once. <value>The default is 1.</value></summary>
     public int? ThreadsPerWorker { get; init; }
 
-    /// <summary>Memory each worker may use, e.g. <c>"4GB"</c>. <value>The default is no limit.</value></summary>
+    /// <summary>
+    /// Memory each worker may use, e.g. <c>"4GB"</c>: it pauses and is restarted at <see cref="ClusterOptions.MemoryPauseFraction"/>
+    /// and <see cref="ClusterOptions.MemoryTerminateFraction"/> of it. <value>The default is this machine's memory divided among the workers.</value>
+    /// </summary>
     public string? MemoryLimit { get; init; }
 
     /// <summary>

@@ -3,6 +3,7 @@ using JobQueue.Coordination;
 using JobQueue.JobScripts;
 using JobQueue.Options;
 using JobQueue.Submission;
+using JobQueue.Worker;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -229,7 +230,8 @@ public sealed class SshCluster : Cluster
                 }
 
                 var uptime = DateTimeOffset.Now - started;
-                var (delay, startFailures) = _restarts.Exited(uptime, connected);
+                var (delay, _) = _restarts.Exited(uptime);
+                var startFailures = _restarts.CountStartFailure(connected);
                 if (_restarts.IsNewFailure(exitCode ?? -1, why))
                 {
                     Logger.LogWarning(
@@ -282,9 +284,11 @@ public sealed class SshCluster : Cluster
             JobId = JobId(slot),
             Threads = _settings.ThreadsPerWorker,
             MemoryLimit = _settings.MemoryLimit,
+            MemoryFractions = _settings.MemoryFractions,
             DeathTimeout = _settings.DeathTimeout,
             LocalDirectory = _settings.LocalDirectory,
             SecretFile = places.SecretFile,
+            Nanny = false, // this cluster is its workers' nanny: it also restarts a worker whose SSH session broke
             LogLevel = "Warning",
         };
         try

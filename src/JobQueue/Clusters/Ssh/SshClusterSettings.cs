@@ -6,8 +6,8 @@ namespace JobQueue;
 
 /// <summary><see cref="SshClusterOptions"/> checked and with their defaults, as an <see cref="SshCluster"/> uses them.</summary>
 internal sealed record SshClusterSettings(
-    IReadOnlyList<string> Hosts, int WorkersPerHost, int ThreadsPerWorker, MemorySize MemoryLimit, SshOptions Ssh, TimeSpan DeathTimeout,
-    TimeSpan CommandTimeout, string? LocalDirectory)
+    IReadOnlyList<string> Hosts, int WorkersPerHost, int ThreadsPerWorker, MemorySize MemoryLimit, MemoryFractions MemoryFractions, SshOptions Ssh,
+    TimeSpan DeathTimeout, TimeSpan CommandTimeout, string? LocalDirectory)
 {
     private const string OptionsType = nameof(SshClusterOptions);
     private static readonly TimeSpan DefaultDeathTimeout = TimeSpan.FromSeconds(60);
@@ -59,6 +59,7 @@ internal sealed record SshClusterSettings(
             OptionChecks.Positive(options.WorkersPerHost, OptionsType, nameof(options.WorkersPerHost), "WorkersPerHost = 2") ?? 1,
             OptionChecks.Positive(options.ThreadsPerWorker, OptionsType, nameof(options.ThreadsPerWorker), "ThreadsPerWorker = 4") ?? 1,
             memory,
+            MemoryFractions.From(options, OptionsType),
             ssh,
             deathTimeout,
             TimedCommandRunner.Resolve(options.CommandTimeout, OptionsType),

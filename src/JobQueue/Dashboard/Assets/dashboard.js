@@ -102,6 +102,10 @@ function drawWorkers(status) {
     fill.style.width = `${Math.min(100, 100 * worker.memoryUsed / Math.max(1, worker.memoryLimit))}%`;
     gauge.appendChild(fill);
     memory.append(gauge, `${bytes(worker.memoryUsed)} of ${bytes(worker.memoryLimit)}`);
+    if (worker.paused) {
+      // Above its memory pause fraction: it takes no new tasks until it is back under.
+      memory.append(" ", element("span", "paused", "slow"));
+    }
     // Heartbeats come every second: a worker unheard for five is busy beyond reason, or in trouble.
     const heard = element("span", `${worker.secondsSinceHeard.toFixed(1)} s ago`, worker.secondsSinceHeard > 5 ? "slow" : "");
     return row([worker.name, worker.host, worker.jobId || "-", worker.threads, memory, worker.tasksRunning, worker.tasksDone, heard]);

@@ -1,13 +1,14 @@
-namespace JobQueue;
+namespace JobQueue.Worker;
 
 /// <summary>
-/// When a <see cref="LocalCluster"/> starts a worker again: at once the first time, then after a delay doubling from
-/// 0.5 s up to 30 s while workers keep dying young; a worker that stayed up a minute resets it. Counts the workers that
-/// died before connecting, in a row: after <see cref="StartFailuresToGiveUp"/> the cluster reports why.
+/// When a nanny (a <c>LocalCluster</c>, or the WorkerHost at the head of a batch job) starts a worker again:
+/// at once the first time, then after a delay doubling from 0.5 s up to 30 s while workers keep dying young; a worker
+/// that stayed up a minute resets it. It also counts the workers that died young in a row, and those that died
+/// before connecting in a row, after which the nanny gives up.
 /// </summary>
 internal sealed class WorkerRestarts
 {
-    /// <summary>Workers in a row that died before connecting, after which waiting for workers fails.</summary>
+    /// <summary>Workers in a row that died before connecting (or, where that is not known, young), after which the nanny gives up.</summary>
     public const int StartFailuresToGiveUp = 5;
 
     private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(0.5);
@@ -21,6 +22,9 @@ internal sealed class WorkerRestarts
 
     /// <summary>Every worker process started so far, restarts included.</summary>
     public int Starts { get; private set; }
+
+    /// <summary>How long a worker must stay up for its death not to count as a fast failure.</summary>
+    public static TimeSpan YoungAge => LongEnoughUp;
 
     public void Started()
     {
@@ -38,16 +42,28 @@ internal sealed class WorkerRestarts
         }
     }
 
-    /// <summary>A worker exited after <paramref name="uptime"/>: how long to wait before starting it again, and how many died before connecting in a row.</summary>
-    public (TimeSpan Delay, int StartFailures) Exited(TimeSpan uptime, bool connected)
+    /// <summary>
+    /// A worker exited after <paramref name="uptime"/>: how long to wait before starting it again, and how many died
+    /// young (within <see cref="YoungAge"/> of starting) in a row, this one included.
+    /// </summary>
+    public (TimeSpan Delay, int YoungDeaths) Exited(TimeSpan uptime)
     {
         lock (_lock)
         {
             _youngDeaths = uptime >= LongEnoughUp ? 0 : _youngDeaths + 1;
-            _startFailures = connected ? 0 : _startFailures + 1;
             var delay = _youngDeaths == 0 ? TimeSpan.Zero
                 : TimeSpan.FromTicks(Math.Min(LongestDelay.Ticks, FirstDelay.Ticks << Math.Min(_youngDeaths - 1, 16)));
-            return (delay, _startFailures);
+            return (delay, _youngDeaths);
+        }
+    }
+
+    /// <summary>Counts a worker that exited after <paramref name="connected"/> or before connecting; returns how many in a row never connected.</summary>
+    public int CountStartFailure(bool connected)
+    {
+        lock (_lock)
+        {
+            _startFailures = connected ? 0 : _startFailures + 1;
+            return _startFailures;
         }
     }
 
