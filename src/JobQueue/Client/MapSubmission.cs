@@ -20,6 +20,18 @@ internal static class MapSubmission
         OptionChecks.Positive(options.AllowedFailures, nameof(MapOptions), nameof(MapOptions.AllowedFailures), "AllowedFailures = 3");
         OptionChecks.Positive(options.BatchSize, nameof(MapOptions), nameof(MapOptions.BatchSize), "BatchSize = 100 items per message, or 1 to send items alone");
         OptionChecks.Positive(options.ChunkSize, nameof(MapOptions), nameof(MapOptions.ChunkSize), "ChunkSize = 10000 items gathered before dispatch");
+        if (options.Retries < 0)
+        {
+            throw new ArgumentException($"MapOptions.Retries = {options.Retries} must be 0 or more reruns of an item that threw, e.g. Retries = 2.", nameof(MapOptions.Retries));
+        }
+
+        if (options.RetryOn?.FirstOrDefault(name => string.IsNullOrWhiteSpace(name) || name.Any(char.IsWhiteSpace)) is { } badName)
+        {
+            throw new ArgumentException(
+                $"MapOptions.RetryOn holds \"{badName}\", which is not an exception type name: give full or simple names, e.g. RetryOn = [\"System.TimeoutException\", \"IOException\"].",
+                nameof(MapOptions.RetryOn));
+        }
+
         if (options is { BatchSize: { } batch, ChunkSize: { } chunk } && chunk < batch)
         {
             throw new ArgumentException(
@@ -27,6 +39,10 @@ internal static class MapSubmission
                 nameof(MapOptions.ChunkSize));
         }
     }
+
+    /// <summary>How the coordinator schedules the map's tasks, from its checked options.</summary>
+    public static MapPolicy Policy(MapOptions options) =>
+        new(options.AllowedFailures, options.Retries, options.RetryOn is null ? null : [.. options.RetryOn]);
 
     /// <summary>Encodes and queues the chunk of items that starts at <paramref name="first"/>; the next chunk follows once it has finished.</summary>
     public static void SubmitChunk<T>(Coordinator coordinator, MapState map, IReadOnlyList<T> items, Future[] futures, int first, int chunkSize, CheckpointedMap? checkpoint)

@@ -117,11 +117,11 @@ internal sealed class Coordinator : IAsyncDisposable
     /// Numbers a new map of <paramref name="count"/> items and reserves its task ids; <see cref="Submit"/> then queues its
     /// tasks. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements.
     /// </summary>
-    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
+    public MapState BeginMap(uint functionId, int count, MapPolicy policy, int? batchSize)
     {
         lock (_gate)
         {
-            var map = _scheduler.BeginMap(functionId, count, allowedFailures, batchSize);
+            var map = _scheduler.BeginMap(functionId, count, policy, batchSize);
             map.Statistics.EstimatedPartitionSize = () =>
             {
                 lock (_gate)

@@ -4,9 +4,9 @@ namespace JobQueue.Coordination;
 
 /// <summary>
 /// The coordinator's view of one <c>Map</c> (or <c>Submit</c>): its number, which fixes its items' keys, a block of
-/// task ids (item i has <see cref="FirstTaskId"/> + i), its function, how its partitions are sized, and what it measured.
+/// task ids (item i has <see cref="FirstTaskId"/> + i), its function and policy, how its partitions are sized, and what it measured.
 /// </summary>
-internal sealed class MapState(long number, ulong firstTaskId, int items, uint functionId, int allowedFailures, int? batchSize)
+internal sealed class MapState(long number, ulong firstTaskId, int items, uint functionId, MapPolicy policy, int? batchSize)
 {
     private int _failed;
     private int _lost;
@@ -20,7 +20,7 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
 
     public uint FunctionId { get; } = functionId;
 
-    public int AllowedFailures { get; } = allowedFailures;
+    public MapPolicy Policy { get; } = policy;
 
     public PartitionSizer Sizer { get; } = new(batchSize);
 

@@ -55,9 +55,9 @@ internal sealed class Scheduler
         return id;
     }
 
-    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
+    public MapState BeginMap(uint functionId, int count, MapPolicy policy, int? batchSize)
     {
-        var map = new MapState(_nextMapNumber++, _nextTaskId, count, functionId, allowedFailures, batchSize);
+        var map = new MapState(_nextMapNumber++, _nextTaskId, count, functionId, policy, batchSize);
         _nextTaskId += (ulong)count;
         _recentMaps.Enqueue(map);
         if (_recentMaps.Count > RecentMapsKept)
@@ -99,17 +99,18 @@ internal sealed class Scheduler
 
             partition.Map.InFlight--;
             var reported = Math.Min(result.ValueEnds.Count, partition.Tasks.Length);
+            var rerun = RecordFailedRuns(session, partition, result, reported);
             for (var i = 0; i < partition.Tasks.Length; i++)
             {
                 var task = partition.Tasks[i];
                 task.Worker = null;
-                if (i < reported)
+                if (i < reported && !rerun.Contains((uint)i))
                 {
                     task.Finished = true;
                 }
                 else
                 {
-                    // Handed back unstarted (drain): they go elsewhere, in order.
+                    // Handed back unstarted (drain), or threw and may run again: they go elsewhere, in order.
                     Retry(task);
                 }
             }
@@ -121,13 +122,51 @@ internal sealed class Scheduler
 
             var compute = TimeSpan.FromTicks((long)(result.ComputeNanoseconds / 100));
             partition.Map.Sizer.Observe(reported, compute.TotalSeconds);
-            partition.Map.Statistics.AddPartition(reported, compute);
-            partition.Map.CountFailures(result.Failures?.Errors.Count ?? 0);
+            partition.Map.Statistics.AddPartition(reported - rerun.Count, compute);
+            partition.Map.CountFailures((result.Failures?.Errors.Count ?? 0) - rerun.Count);
             session.TasksDone += reported;
             completed.Add((partition.Tasks, result));
         }
 
         session.Credit += (int)batch.Credit;
+    }
+
+    /// <summary>
+    /// Records the runs of <paramref name="partition"/> that threw, when its map allows retries, and marks in
+    /// <paramref name="result"/> those that run again (<see cref="ItemFailures.Retried"/>, which only the coordinator
+    /// sets): their futures wait for the next run. Returns those positions.
+    /// </summary>
+    private static IReadOnlyCollection<uint> RecordFailedRuns(WorkerSession session, Partition partition, TaskResult result, int reported)
+    {
+        if (result.Failures is not { } failures)
+        {
+            return [];
+        }
+
+        failures.Retried.Clear();
+        var policy = partition.Map.Policy;
+        if (policy.Retries == 0)
+        {
+            return [];
+        }
+
+        foreach (var failure in failures.Errors)
+        {
+            // A cancelled task is finished already: it does not run again.
+            if (failure.Item >= reported || partition.Tasks[failure.Item] is not { Finished: false } task)
+            {
+                continue;
+            }
+
+            var attempts = task.FailedAttempts ??= [];
+            attempts.Add(new TaskAttempt(session.Name, failure.Error.Type, failure.Error.Message));
+            if (policy.Reruns(failure.Error.Type, attempts.Count))
+            {
+                failures.Retried.Add(failure.Item);
+            }
+        }
+
+        return failures.Retried;
     }
 
     /// <summary>
@@ -153,7 +192,7 @@ internal sealed class Scheduler
             if (!session.Draining)
             {
                 (task.LostWorkers ??= []).Add(session.Name);
-                if (task.LostWorkers.Count >= task.Map.AllowedFailures)
+                if (task.LostWorkers.Count >= task.Map.Policy.AllowedFailures)
                 {
                     task.Finished = true;
                     task.Map.CountLost();
@@ -189,7 +228,7 @@ internal sealed class Scheduler
                 break;
             }
 
-            var session = ready[turn % ready.Count];
+            var session = Choose(ready, turn, partition);
             if (session.KnownFunctions.Add(partition.Map.FunctionId))
             {
                 session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
@@ -225,6 +264,26 @@ internal sealed class Scheduler
         {
             session.Send(new ToWorker { Tasks = batch.Tasks });
         }
+    }
+
+    /// <summary>The worker whose turn it is, or the next one on which none of the partition's tasks threw, where there is one.</summary>
+    private static WorkerSession Choose(List<WorkerSession> ready, int turn, Partition partition)
+    {
+        if (partition.Tasks.All(task => task.FailedAttempts is null))
+        {
+            return ready[turn % ready.Count];
+        }
+
+        for (var offset = 0; offset < ready.Count; offset++)
+        {
+            var candidate = ready[(turn + offset) % ready.Count];
+            if (!partition.Tasks.Any(task => task.FailedAttempts?.Any(attempt => attempt.Worker == candidate.Name) == true))
+            {
+                return candidate;
+            }
+        }
+
+        return ready[turn % ready.Count];
     }
 
     private void Retry(TaskRecord task)

@@ -10,6 +10,21 @@ public sealed record MapOptions
     public int AllowedFailures { get; init; } = 3;
 
     /// <summary>
+    /// How many times an item whose function threw runs again, on another worker where there is one (dask's
+    /// <c>retries</c>), e.g. against a flaky database. When every run threw, its <see cref="RemoteTaskException"/> lists
+    /// them all in <see cref="RemoteTaskException.Attempts"/>. Worker deaths count toward <see cref="AllowedFailures"/>
+    /// instead. <value>The default is 0: an item that throws fails.</value>
+    /// </summary>
+    public int Retries { get; init; }
+
+    /// <summary>
+    /// The exceptions that <see cref="Retries"/> reruns, by full or simple type name, e.g.
+    /// <c>["System.TimeoutException", "IOException"]</c>; an item that throws another fails at once.
+    /// <value>The default is null: every exception.</value>
+    /// </summary>
+    public IReadOnlyList<string>? RetryOn { get; init; }
+
+    /// <summary>
     /// Where each result is stored as it arrives, so that running the same map again computes only the items
     /// missing: the path of an SQLite file (e.g. <c>"results.db"</c>), or a PostgreSQL connection string
     /// (<c>"Host=db;Database=work;Username=me;Password=..."</c>) or URL (<c>"postgresql://me@db/work"</c>). A
