@@ -22,6 +22,10 @@ namespace JobQueue;
 /// </summary>
 public abstract class Cluster : IAsyncDisposable
 {
+    // MapOptions.Priority's defaults: a single task submitted during a large map does not wait behind it.
+    private const int MapPriority = 0;
+    private const int SubmitPriority = 1;
+
     private readonly CoordinatorSettings _coordinatorSettings;
     private readonly Lock _startLock = new();
     private readonly OwnedLoggerFactory _logging;
@@ -119,19 +123,19 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>Runs <paramref name="function"/> on every item, in parallel on the workers; one future per item, in order.</summary>
     /// <exception cref="ArgumentException">The function or what it captures cannot be sent to a worker.</exception>
     public MapResult<TResult> Map<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, MapOptions? options = null, CancellationToken cancellationToken = default) =>
-        Send<T, TResult>(function, FunctionShape.OneArgument, items, options, cancellationToken);
+        Send<T, TResult>(function, FunctionShape.OneArgument, items, options, MapPriority, cancellationToken);
 
     /// <summary>Runs an asynchronous <paramref name="function"/> on every item; its token is signalled when the task is cancelled.</summary>
     public MapResult<TResult> Map<T, TResult>(Func<T, CancellationToken, Task<TResult>> function, IEnumerable<T> items, MapOptions? options = null, CancellationToken cancellationToken = default) =>
-        Send<T, TResult>(function, FunctionShape.AsyncWithCancellation, items, options, cancellationToken);
+        Send<T, TResult>(function, FunctionShape.AsyncWithCancellation, items, options, MapPriority, cancellationToken);
 
     /// <summary>Runs <paramref name="function"/> once on a worker.</summary>
     public Future<TResult> Submit<TResult>(Func<TResult> function, MapOptions? options = null) =>
-        Send<int, TResult>(function, FunctionShape.NoArgument, [0], options, CancellationToken.None)[0];
+        Send<int, TResult>(function, FunctionShape.NoArgument, [0], options, SubmitPriority, CancellationToken.None)[0];
 
     /// <summary>Runs <paramref name="function"/> on <paramref name="argument"/> on a worker.</summary>
     public Future<TResult> Submit<T, TResult>(Func<T, TResult> function, T argument, MapOptions? options = null) =>
-        Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, CancellationToken.None)[0];
+        Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, SubmitPriority, CancellationToken.None)[0];
 
     /// <summary>
     /// Splits <paramref name="items"/> with <paramref name="partitioner"/>, runs <paramref name="function"/> on each
@@ -149,7 +153,7 @@ public abstract class Cluster : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var partitions = partitioner.Split(items).ToArray();
         var splitting = Stopwatch.GetElapsedTime(started);
-        var partials = Send<T[], TPartial>(function, FunctionShape.OneArgument, partitions, options, cancellationToken);
+        var partials = Send<T[], TPartial>(function, FunctionShape.OneArgument, partitions, options, MapPriority, cancellationToken);
         partials.Statistics.AddEncoding(splitting);
         return new CombinedResult<TResult>(CombineAsync(partials, combine, cancellationToken), partials.Statistics);
     }
@@ -352,7 +356,7 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>What the user should know when workers do not come.</summary>
     private protected virtual string DescribeMissingWorkers() => "";
 
-    private MapResult<TResult> Send<T, TResult>(Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, CancellationToken cancellationToken)
+    private MapResult<TResult> Send<T, TResult>(Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, int defaultPriority, CancellationToken cancellationToken)
     {
         options ??= new MapOptions();
         MapSubmission.Validate(options);
@@ -366,7 +370,7 @@ public abstract class Cluster : IAsyncDisposable
 
         var checkpoint = _checkpoints.Open(function, options, Logger);
         var coordinator = Coordinator;
-        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, MapSubmission.Policy(options), options.BatchSize);
+        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, MapSubmission.Policy(options, defaultPriority), options.BatchSize);
         MapSubmission.SubmitChunk(coordinator, map, list, futures, 0, options.ChunkSize ?? list.Count, checkpoint);
         foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])
         {

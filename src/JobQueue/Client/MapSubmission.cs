@@ -40,9 +40,9 @@ internal static class MapSubmission
         }
     }
 
-    /// <summary>How the coordinator schedules the map's tasks, from its checked options.</summary>
-    public static MapPolicy Policy(MapOptions options) =>
-        new(options.AllowedFailures, options.Retries, options.RetryOn is null ? null : [.. options.RetryOn]);
+    /// <summary>How the coordinator schedules the map's tasks, from its checked options; <paramref name="defaultPriority"/> when they set none.</summary>
+    public static MapPolicy Policy(MapOptions options, int defaultPriority) =>
+        new(options.AllowedFailures, options.Retries, options.RetryOn is null ? null : [.. options.RetryOn], options.Priority ?? defaultPriority);
 
     /// <summary>Encodes and queues the chunk of items that starts at <paramref name="first"/>; the next chunk follows once it has finished.</summary>
     public static void SubmitChunk<T>(Coordinator coordinator, MapState map, IReadOnlyList<T> items, Future[] futures, int first, int chunkSize, CheckpointedMap? checkpoint)

@@ -5,9 +5,9 @@ using JobQueue.Protocol;
 namespace JobQueue.Coordination;
 
 /// <summary>
-/// The queue and who runs what: it numbers maps, keeps the waiting tasks (retries first), deals partitions to the
-/// workers with credit, takes results only from the worker that holds a partition, and takes back what a departed
-/// worker held. Not thread-safe: the coordinator calls it under its lock.
+/// The queue and who runs what: it numbers maps, keeps the waiting tasks (highest priority first, retries first within
+/// one), deals partitions to the workers with credit, takes results only from the worker that holds a partition, and
+/// takes back what a departed worker held. Not thread-safe: the coordinator calls it under its lock.
 /// </summary>
 internal sealed class Scheduler
 {
@@ -20,8 +20,8 @@ internal sealed class Scheduler
     // What the dashboard shows of the past.
     private const int RecentMapsKept = 20;
 
-    private readonly Queue<TaskRecord> _retries = new();
-    private readonly Queue<TaskRecord> _queue = new();
+    // The waiting tasks by priority, highest first (MapOptions.Priority).
+    private readonly SortedDictionary<int, PriorityLevel> _levels = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
     private readonly Dictionary<ByteString, uint> _functionIds = [];
     private readonly List<FunctionDefinition> _functions = [];
     private readonly Queue<MapState> _recentMaps = new();
@@ -33,7 +33,7 @@ internal sealed class Scheduler
     private int _nextSession;
 
     /// <summary>Tasks waiting for a worker.</summary>
-    public int Waiting => _queue.Count + _retries.Count;
+    public int Waiting => _levels.Values.Sum(level => level.Count);
 
     /// <summary>The progress of the latest maps, oldest first, given the items each has on workers now.</summary>
     public MapProgress[] Progress(Dictionary<MapState, int> running) =>
@@ -70,16 +70,15 @@ internal sealed class Scheduler
 
     public void Enqueue(TaskRecord task)
     {
-        _queue.Enqueue(task);
+        Level(task.Map).Queue.Enqueue(task);
         task.Map.Undispatched++;
     }
 
-    /// <summary>Empties the queue: the tasks that were waiting, retries first.</summary>
+    /// <summary>Empties the queue: the tasks that were waiting, highest priority first, retries first within one.</summary>
     public List<TaskRecord> TakeWaiting()
     {
-        List<TaskRecord> waiting = [.. _retries, .. _queue];
-        _retries.Clear();
-        _queue.Clear();
+        List<TaskRecord> waiting = [.. _levels.Values.SelectMany(level => level.Retries.Concat(level.Queue))];
+        _levels.Clear();
         return waiting;
     }
 
@@ -212,7 +211,7 @@ internal sealed class Scheduler
     // while a large map still leaves in one frame per worker.
     public void Dispatch(IReadOnlyList<WorkerSession> sessions)
     {
-        if (_retries.Count == 0 && _queue.Count == 0)
+        if (_levels.Count == 0)
         {
             return;
         }
@@ -288,14 +287,37 @@ internal sealed class Scheduler
 
     private void Retry(TaskRecord task)
     {
-        _retries.Enqueue(task);
+        Level(task.Map).Retries.Enqueue(task);
         task.Map.Undispatched++;
     }
 
-    /// <summary>The next consecutive pending tasks of one map, retries first, as many as its sizer asks for.</summary>
+    private PriorityLevel Level(MapState map)
+    {
+        if (!_levels.TryGetValue(map.Policy.Priority, out var level))
+        {
+            _levels[map.Policy.Priority] = level = new PriorityLevel();
+        }
+
+        return level;
+    }
+
+    /// <summary>
+    /// The next consecutive pending tasks of one map, as many as its sizer asks for: from the highest priority that
+    /// has any, retries first. Nothing of a lower priority leaves while a higher one waits, even for its map's sizer.
+    /// </summary>
     private Partition? NextPartition(int threads)
     {
-        var source = HasPending(_retries) ? _retries : HasPending(_queue) ? _queue : null;
+        Queue<TaskRecord>? source = null;
+        while (_levels.Count > 0 && source is null)
+        {
+            var (priority, level) = _levels.First();
+            source = HasPending(level.Retries) ? level.Retries : HasPending(level.Queue) ? level.Queue : null;
+            if (source is null)
+            {
+                _levels.Remove(priority);
+            }
+        }
+
         if (source is null)
         {
             return null;
@@ -347,6 +369,16 @@ internal sealed class Scheduler
         }
 
         return false;
+    }
+
+    /// <summary>The tasks waiting at one priority: those to run again (handed back, lost, retried) before those never sent.</summary>
+    private sealed class PriorityLevel
+    {
+        public Queue<TaskRecord> Retries { get; } = new();
+
+        public Queue<TaskRecord> Queue { get; } = new();
+
+        public int Count => Retries.Count + Queue.Count;
     }
 
     /// <summary>A frame of tasks for one worker being filled, and the argument bytes in it.</summary>

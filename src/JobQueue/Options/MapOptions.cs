@@ -25,6 +25,15 @@ public sealed record MapOptions
     public IReadOnlyList<string>? RetryOn { get; init; }
 
     /// <summary>
+    /// Higher runs first (dask's <c>priority=</c>), applied when tasks are sent to workers: partitions already sent
+    /// keep running, but no partition of a lower priority is sent while one of a higher priority waits; equal
+    /// priorities run in the order they were submitted. Any whole number, negative too.
+    /// <value>The default is 0 for <c>Map</c> and <c>MapPartitions</c> and 1 for <c>Submit</c>, so a single task
+    /// submitted during a large map does not wait behind it.</value>
+    /// </summary>
+    public int? Priority { get; init; }
+
+    /// <summary>
     /// Where each result is stored as it arrives, so that running the same map again computes only the items
     /// missing: the path of an SQLite file (e.g. <c>"results.db"</c>), or a PostgreSQL connection string
     /// (<c>"Host=db;Database=work;Username=me;Password=..."</c>) or URL (<c>"postgresql://me@db/work"</c>). A
