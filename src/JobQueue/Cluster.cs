@@ -91,6 +91,9 @@ public abstract class Cluster : IAsyncDisposable
 
     private protected ILogger Logger { get; }
 
+    /// <summary>For <c>ToString()</c>: items waiting for resources no connected worker has, e.g. <c>; waiting for resources no worker has: map 3 (20 items): gpu=2</c>.</summary>
+    private protected string UnrunnableNote => _coordinator?.Unrunnable is { Count: > 0 } waiting ? $"; waiting for resources no worker has: {string.Join("; ", waiting)}" : "";
+
     private protected ILoggerFactory LoggerFactory => _logging.Factory;
 
     private protected Coordinator Coordinator
@@ -136,6 +139,22 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>Runs <paramref name="function"/> on <paramref name="argument"/> on a worker.</summary>
     public Future<TResult> Submit<T, TResult>(Func<T, TResult> function, T argument, MapOptions? options = null) =>
         Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, SubmitPriority, CancellationToken.None)[0];
+
+    /// <summary>
+    /// Runs <paramref name="function"/> once on every connected worker, at once rather than after the queued tasks
+    /// (dask's <c>client.run</c>), e.g. to warm a cache with <see cref="TaskContext.GetOrCreate{T}"/>; inside it
+    /// <see cref="TaskContext.Current"/> names the worker. Returns each worker's result by worker name (empty when
+    /// none is connected).
+    /// </summary>
+    /// <exception cref="RemoteTaskException">The function threw on a worker (the first in the workers' order).</exception>
+    /// <exception cref="WorkerLostException">A worker left before it ran the function.</exception>
+    public async Task<IReadOnlyDictionary<string, TResult>> RunOnEachWorker<TResult>(Func<TResult> function, CancellationToken cancellationToken = default)
+    {
+        var (names, futures) = EachWorker.Start<TResult>(Coordinator, FunctionReference.Describe(function, FunctionShape.NoArgument, Logger));
+        using var cancelling = cancellationToken.Register(() => Array.ForEach(futures, future => future.Cancel()));
+        var results = await Gather(futures, GatherErrors.Raise, cancellationToken).ConfigureAwait(false);
+        return names.Zip(results).ToDictionary(pair => pair.First, pair => pair.Second);
+    }
 
     /// <summary>
     /// Splits <paramref name="items"/> with <paramref name="partitioner"/>, runs <paramref name="function"/> on each

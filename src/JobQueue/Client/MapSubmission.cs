@@ -32,6 +32,7 @@ internal static class MapSubmission
                 nameof(MapOptions.RetryOn));
         }
 
+        ResourceAmounts.Check(options.Resources, $"{nameof(MapOptions)}.{nameof(MapOptions.Resources)}");
         if (options is { BatchSize: { } batch, ChunkSize: { } chunk } && chunk < batch)
         {
             throw new ArgumentException(
@@ -42,7 +43,8 @@ internal static class MapSubmission
 
     /// <summary>How the coordinator schedules the map's tasks, from its checked options; <paramref name="defaultPriority"/> when they set none.</summary>
     public static MapPolicy Policy(MapOptions options, int defaultPriority) =>
-        new(options.AllowedFailures, options.Retries, options.RetryOn is null ? null : [.. options.RetryOn], options.Priority ?? defaultPriority);
+        new(options.AllowedFailures, options.Retries, options.RetryOn is null ? null : [.. options.RetryOn], options.Priority ?? defaultPriority,
+            Resources: options.Resources is { Count: > 0 } resources ? resources.ToDictionary(StringComparer.Ordinal) : null);
 
     /// <summary>Encodes and queues the chunk of items that starts at <paramref name="first"/>; the next chunk follows once it has finished.</summary>
     public static void SubmitChunk<T>(Coordinator coordinator, MapState map, IReadOnlyList<T> items, Future[] futures, int first, int chunkSize, CheckpointedMap? checkpoint)

@@ -29,6 +29,9 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
     /// <summary>Items queued and not yet sent to a worker, for the tail bound; guarded by the coordinator's lock.</summary>
     public int Undispatched { get; set; }
 
+    /// <summary>Whether the log was told that its tasks ask for resources no connected worker has; guarded by the coordinator's lock.</summary>
+    public bool ReportedUnrunnable { get; set; }
+
     /// <summary>Partitions on workers, whose results have not come back; guarded by the coordinator's lock.</summary>
     public int InFlight { get; set; }
 

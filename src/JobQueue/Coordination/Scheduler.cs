@@ -9,7 +9,8 @@ namespace JobQueue.Coordination;
 /// one), deals partitions to the workers with credit, takes results only from the worker that holds a partition, and
 /// takes back what a departed worker held. Not thread-safe: the coordinator calls it under its lock.
 /// </summary>
-internal sealed class Scheduler
+/// <param name="unrunnable">Told, once per map and under the lock, that its tasks ask for resources no connected worker has.</param>
+internal sealed class Scheduler(Action<MapState> unrunnable)
 {
     private const int MaxTasksPerBatch = 4096;
 
@@ -20,8 +21,7 @@ internal sealed class Scheduler
     // What the dashboard shows of the past.
     private const int RecentMapsKept = 20;
 
-    // The waiting tasks by priority, highest first (MapOptions.Priority).
-    private readonly SortedDictionary<int, PriorityLevel> _levels = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
+    private readonly WaitingTasks _waiting = new();
     private readonly Dictionary<ByteString, uint> _functionIds = [];
     private readonly List<FunctionDefinition> _functions = [];
     private readonly Queue<MapState> _recentMaps = new();
@@ -33,7 +33,13 @@ internal sealed class Scheduler
     private int _nextSession;
 
     /// <summary>Tasks waiting for a worker.</summary>
-    public int Waiting => _levels.Values.Sum(level => level.Count);
+    public int Waiting => _waiting.Count;
+
+    /// <summary>The maps whose waiting tasks ask for resources no connected worker has, with how many.</summary>
+    public IEnumerable<(MapState Map, int Items)> Unrunnable => _waiting.Parked;
+
+    /// <summary>A worker joined: tasks set aside for want of resources are looked at again.</summary>
+    public void WorkerJoined() => _waiting.Unpark();
 
     /// <summary>The progress of the latest maps, oldest first, given the items each has on workers now.</summary>
     public MapProgress[] Progress(Dictionary<MapState, int> running) =>
@@ -68,32 +74,28 @@ internal sealed class Scheduler
         return map;
     }
 
-    public void Enqueue(TaskRecord task)
-    {
-        Level(task.Map).Queue.Enqueue(task);
-        task.Map.Undispatched++;
-    }
+    public void Enqueue(TaskRecord task) => _waiting.Add(task);
 
     /// <summary>Empties the queue: the tasks that were waiting, highest priority first, retries first within one.</summary>
-    public List<TaskRecord> TakeWaiting()
-    {
-        List<TaskRecord> waiting = [.. _levels.Values.SelectMany(level => level.Retries.Concat(level.Queue))];
-        _levels.Clear();
-        return waiting;
-    }
+    public List<TaskRecord> TakeWaiting() => _waiting.TakeAll();
 
     /// <summary>
     /// Counts the results of <paramref name="batch"/> that <paramref name="session"/> may report (the partitions it
     /// holds; late or doubled results are dropped), requeues the tasks it handed back unstarted, and adds the
-    /// reported partitions to <paramref name="completed"/>.
+    /// reported partitions to <paramref name="completed"/>; tasks for this worker alone that it handed back go to <paramref name="lost"/>.
     /// </summary>
-    public void TakeResults(WorkerSession session, ResultBatch batch, List<(TaskRecord[] Tasks, TaskResult Result)> completed)
+    public void TakeResults(WorkerSession session, ResultBatch batch, List<(TaskRecord[] Tasks, TaskResult Result)> completed, List<TaskRecord> lost)
     {
         foreach (var result in batch.Results)
         {
             if (!session.Assigned.Remove(result.Id, out var partition))
             {
                 continue;
+            }
+
+            if (partition.Map.Policy.Resources is { } resources)
+            {
+                session.Hold(resources, -1);
             }
 
             partition.Map.InFlight--;
@@ -106,6 +108,12 @@ internal sealed class Scheduler
                 if (i < reported && !rerun.Contains((uint)i))
                 {
                     task.Finished = true;
+                }
+                else if (task.Map.Policy.OnThisWorker)
+                {
+                    // Handed back by the one worker it was for.
+                    task.Lose(session.Name);
+                    lost.Add(task);
                 }
                 else
                 {
@@ -169,8 +177,8 @@ internal sealed class Scheduler
     }
 
     /// <summary>
-    /// Takes back what a departed worker held: unfinished tasks run again, unless their workers keep dying (they are
-    /// returned, to be reported lost) or the worker was draining (then it is not the task's fault).
+    /// Takes back what a departed worker held: unfinished tasks run again, unless their workers keep dying or they
+    /// were for this worker alone (they are returned, to be reported lost); a draining worker's are no failure.
     /// </summary>
     public List<TaskRecord> Reclaim(WorkerSession session)
     {
@@ -185,6 +193,13 @@ internal sealed class Scheduler
             task.Worker = null;
             if (task.Finished)
             {
+                continue;
+            }
+
+            if (task.Map.Policy.OnThisWorker)
+            {
+                task.Lose(session.Name);
+                lost.Add(task);
                 continue;
             }
 
@@ -211,7 +226,7 @@ internal sealed class Scheduler
     // while a large map still leaves in one frame per worker.
     public void Dispatch(IReadOnlyList<WorkerSession> sessions)
     {
-        if (_levels.Count == 0)
+        if (_waiting.IsEmpty)
         {
             return;
         }
@@ -222,27 +237,13 @@ internal sealed class Scheduler
         for (var turn = _nextSession++; ready.Count > 0; turn++)
         {
             var started = Stopwatch.GetTimestamp();
-            if (NextPartition(threads) is not { } partition)
+            if (NextPartition(threads, ready, sessions) is not { } partition)
             {
                 break;
             }
 
             var session = Choose(ready, turn, partition);
-            if (session.KnownFunctions.Add(partition.Map.FunctionId))
-            {
-                session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
-            }
-
-            var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index };
-            var bytes = 0L;
-            foreach (var task in partition.Tasks)
-            {
-                task.Worker = session;
-                spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(task.Argument));
-                bytes += task.Argument.Length;
-            }
-
-            session.Assigned[partition.Id] = partition;
+            var (spec, bytes) = Assign(session, partition);
             session.Credit--;
             var batch = batches[session];
             batch.Tasks.Tasks.Add(spec);
@@ -265,56 +266,95 @@ internal sealed class Scheduler
         }
     }
 
-    /// <summary>The worker whose turn it is, or the next one on which none of the partition's tasks threw, where there is one.</summary>
-    private static WorkerSession Choose(List<WorkerSession> ready, int turn, Partition partition)
+    /// <summary>
+    /// Sends <paramref name="task"/> to <paramref name="session"/> at once, outside the queue and its credit (the
+    /// worker's credit counts what it holds, so it asks for that much less): a task for this very worker
+    /// (<see cref="MapPolicy.OnThisWorker"/>), which never runs elsewhere.
+    /// </summary>
+    public void SendTo(WorkerSession session, TaskRecord task)
     {
-        if (partition.Tasks.All(task => task.FailedAttempts is null))
+        var partition = new Partition(task.Map, [task]);
+        task.Map.InFlight++;
+        var (spec, _) = Assign(session, partition);
+        session.Send(new ToWorker { Tasks = new TaskBatch { Tasks = { spec } } });
+    }
+
+    /// <summary>Makes <paramref name="session"/> the holder of <paramref name="partition"/> (defining its function there the first time); returns its message and argument bytes.</summary>
+    private (TaskSpec Spec, long Bytes) Assign(WorkerSession session, Partition partition)
+    {
+        if (session.KnownFunctions.Add(partition.Map.FunctionId))
         {
-            return ready[turn % ready.Count];
+            session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
         }
 
+        var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index };
+        var bytes = 0L;
+        foreach (var task in partition.Tasks)
+        {
+            task.Worker = session;
+            spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(task.Argument));
+            bytes += task.Argument.Length;
+        }
+
+        session.Assigned[partition.Id] = partition;
+        if (partition.Map.Policy.Resources is { } resources)
+        {
+            session.Hold(resources, 1);
+        }
+
+        return (spec, bytes);
+    }
+
+    /// <summary>
+    /// The worker whose turn it is among those with the partition's resources free, or the next one on which none of
+    /// its tasks threw, where there is one. <see cref="NextPartition"/> made sure that one has the resources.
+    /// </summary>
+    private static WorkerSession Choose(List<WorkerSession> ready, int turn, Partition partition)
+    {
+        var resources = partition.Map.Policy.Resources;
+        WorkerSession? fits = null;
         for (var offset = 0; offset < ready.Count; offset++)
         {
             var candidate = ready[(turn + offset) % ready.Count];
+            if (resources is not null && !candidate.HasFree(resources))
+            {
+                continue;
+            }
+
             if (!partition.Tasks.Any(task => task.FailedAttempts?.Any(attempt => attempt.Worker == candidate.Name) == true))
             {
                 return candidate;
             }
+
+            fits ??= candidate;
         }
 
-        return ready[turn % ready.Count];
+        return fits!;
     }
 
-    private void Retry(TaskRecord task)
-    {
-        Level(task.Map).Retries.Enqueue(task);
-        task.Map.Undispatched++;
-    }
-
-    private PriorityLevel Level(MapState map)
-    {
-        if (!_levels.TryGetValue(map.Policy.Priority, out var level))
-        {
-            _levels[map.Policy.Priority] = level = new PriorityLevel();
-        }
-
-        return level;
-    }
+    private void Retry(TaskRecord task) => _waiting.AddAgain(task);
 
     /// <summary>
     /// The next consecutive pending tasks of one map, as many as its sizer asks for: from the highest priority that
     /// has any, retries first. Nothing of a lower priority leaves while a higher one waits, even for its map's sizer.
     /// </summary>
-    private Partition? NextPartition(int threads)
+    private Partition? NextPartition(int threads, List<WorkerSession> ready, IReadOnlyList<WorkerSession> sessions)
     {
-        Queue<TaskRecord>? source = null;
-        while (_levels.Count > 0 && source is null)
+        Queue<TaskRecord>? source;
+        while ((source = _waiting.Next()) is not null && source.Peek().Map.Policy.Resources is { } resources && !ready.Any(session => session.HasFree(resources)))
         {
-            var (priority, level) = _levels.First();
-            source = HasPending(level.Retries) ? level.Retries : HasPending(level.Queue) ? level.Queue : null;
-            if (source is null)
+            if (sessions.Any(session => !session.Closed && !session.Draining && session.Declares(resources)))
             {
-                _levels.Remove(priority);
+                return null; // they wait for a worker's resources to be free, and so does what comes after them
+            }
+
+            // No worker here could ever run them: they wait aside, reported, and hold nothing up.
+            var parked = source.Peek().Map;
+            _waiting.Park(source);
+            if (!parked.ReportedUnrunnable)
+            {
+                parked.ReportedUnrunnable = true;
+                unrunnable(parked);
             }
         }
 
@@ -352,33 +392,6 @@ internal sealed class Scheduler
         var partition = new Partition(map, [.. tasks]);
         tasks.Clear();
         return partition;
-    }
-
-    /// <summary>Drops finished (cancelled) tasks from the head of <paramref name="queue"/>; true when a pending one is next.</summary>
-    private static bool HasPending(Queue<TaskRecord> queue)
-    {
-        while (queue.TryPeek(out var task))
-        {
-            if (!task.Finished)
-            {
-                return true;
-            }
-
-            queue.Dequeue();
-            task.Map.Undispatched--;
-        }
-
-        return false;
-    }
-
-    /// <summary>The tasks waiting at one priority: those to run again (handed back, lost, retried) before those never sent.</summary>
-    private sealed class PriorityLevel
-    {
-        public Queue<TaskRecord> Retries { get; } = new();
-
-        public Queue<TaskRecord> Queue { get; } = new();
-
-        public int Count => Retries.Count + Queue.Count;
     }
 
     /// <summary>A frame of tasks for one worker being filled, and the argument bytes in it.</summary>

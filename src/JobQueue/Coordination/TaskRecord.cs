@@ -35,4 +35,12 @@ internal sealed class TaskRecord(MapState map, long index, byte[] argument, obje
 
     /// <summary>Decided: its result arrived, or it failed or was cancelled. Nothing reschedules a finished task.</summary>
     public bool Finished { get; set; }
+
+    /// <summary>Decides the task as lost with <paramref name="worker"/>, which will not run it; guarded by the coordinator's lock.</summary>
+    public void Lose(string worker)
+    {
+        (LostWorkers ??= []).Add(worker);
+        Finished = true;
+        Map.CountLost();
+    }
 }

@@ -34,6 +34,14 @@ public sealed record MapOptions
     public int? Priority { get; init; }
 
     /// <summary>
+    /// Abstract resources each item holds while it runs (dask's <c>resources=</c>), e.g. <c>{ ["gpu"] = 1 }</c>: it
+    /// runs only on a worker that declared them (<see cref="ClusterOptions.WorkerResources"/>), and a worker never runs
+    /// more items at once than its resources allow. Items that no connected worker could ever run wait, and are
+    /// reported: a warning in the log, <c>cluster.ToString()</c> and the dashboard. <value>The default is none.</value>
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Resources { get; init; }
+
+    /// <summary>
     /// Where each result is stored as it arrives, so that running the same map again computes only the items
     /// missing: the path of an SQLite file (e.g. <c>"results.db"</c>), or a PostgreSQL connection string
     /// (<c>"Host=db;Database=work;Username=me;Password=..."</c>) or URL (<c>"postgresql://me@db/work"</c>). A

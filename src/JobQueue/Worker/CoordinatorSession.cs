@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using JobQueue.JobScripts;
+using JobQueue.Maps;
 using JobQueue.Protocol;
 using JobQueue.Shipping;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,7 @@ internal sealed class CoordinatorSession
     // Set once the worker drained (told to, or leaving on its own): the end of the call is then the expected one.
     private volatile bool _drained;
 
-    public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact)
+    public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, WorkerValues values, ILogger logger, WorkerDeparture departure, Stopwatch lastContact)
     {
         _commandLine = commandLine;
         _connection = connection;
@@ -41,7 +42,7 @@ internal sealed class CoordinatorSession
         _lastContact = lastContact;
         _outbox = new Outbox(connection, commandLine.Threads);
         _code = new CodeFetcher(files, _outbox, logger);
-        _executor = new TaskExecutor(commandLine.Name, _code, _outbox);
+        _executor = new TaskExecutor(commandLine.Name, _code, _outbox, values);
     }
 
     /// <summary>Returns how the worker ends, or null to reconnect.</summary>
@@ -58,6 +59,7 @@ internal sealed class CoordinatorSession
                 Threads = (uint)_commandLine.Threads,
                 MemoryLimit = (ulong)_commandLine.MemoryLimit.Bytes,
                 ProcessId = Environment.ProcessId,
+                Resources = { _commandLine.Resources.ToDictionary() },
             },
         });
         var writer = _outbox.WriteLoopAsync(ended.Token);
