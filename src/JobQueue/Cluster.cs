@@ -323,14 +323,20 @@ public abstract class Cluster : IAsyncDisposable
     /// <summary>What the dashboard shows; a batch cluster adds its jobs and adaptive decisions.</summary>
     private protected virtual DashboardSnapshot SampleDashboard(Coordinator coordinator)
     {
-        var (workers, maps) = coordinator.Sample();
+        var (workers, maps, unrunnable) = coordinator.Sample();
         return new DashboardSnapshot(
             Name, GetType().Name, coordinator.Address,
             [.. workers.Select(activity => new WorkerSample(
                 activity.Worker.Name, activity.Worker.Host, activity.Worker.JobId, activity.Worker.Threads, activity.Worker.MemoryLimit, activity.Worker.ResidentMemory,
-                activity.HeldItems, activity.Worker.TasksDone, activity.SinceHeard, activity.Worker.ConnectedAt))],
+                activity.HeldItems, activity.Worker.TasksDone, activity.SinceHeard, activity.Worker.ConnectedAt)
+            {
+                Resources = [.. activity.Resources.Select(use => new ResourceSample(use.Name, use.InUse, use.Total))],
+            })],
             [.. maps.Select(map => new MapSample(map.Number, map.Items, map.Done, map.Failed, map.Running, map.Cancelled))],
-            _completion.Failures.Snapshot());
+            _completion.Failures.Snapshot())
+        {
+            Unrunnable = unrunnable,
+        };
     }
 
     /// <summary>Reads a batch job's log for the dashboard; null where there are no batch jobs.</summary>

@@ -52,10 +52,13 @@ internal sealed class Coordinator : IAsyncDisposable
         {
             lock (_gate)
             {
-                return [.. _scheduler.Unrunnable.Select(entry => $"map {entry.Map.Number} ({entry.Items} items): {Describe(entry.Map.Policy.Resources!)}")];
+                return UnrunnableLocked();
             }
         }
     }
+
+    private string[] UnrunnableLocked() =>
+        [.. _scheduler.Unrunnable.Select(entry => $"map {entry.Map.Number} ({entry.Items} items): {Describe(entry.Map.Policy.Resources!)}")];
 
     /// <summary>What workers dial, e.g. <c>tcp://10.1.2.3:40123</c>.</summary>
     public string Address { get; private set; } = "";
@@ -295,12 +298,12 @@ internal sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>The workers and the latest maps, for the dashboard: one pass over what the lock guards anyway.</summary>
-    public (IReadOnlyList<WorkerActivity> Workers, IReadOnlyList<MapProgress> Maps) Sample()
+    public (IReadOnlyList<WorkerActivity> Workers, IReadOnlyList<MapProgress> Maps, IReadOnlyList<string> Unrunnable) Sample()
     {
         lock (_gate)
         {
             var (workers, running) = _workers.Activity();
-            return (workers, _scheduler.Progress(running));
+            return (workers, _scheduler.Progress(running), UnrunnableLocked());
         }
     }
 
