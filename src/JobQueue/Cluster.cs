@@ -22,6 +22,10 @@ namespace JobQueue;
 /// </summary>
 public abstract partial class Cluster : IAsyncDisposable
 {
+    // MapOptions.Priority's defaults: a single task submitted during a large map does not wait behind it.
+    private const int MapPriority = 0;
+    private const int SubmitPriority = 1;
+
     private readonly CoordinatorSettings _coordinatorSettings;
     private readonly Lock _startLock = new();
     private readonly OwnedLoggerFactory _logging;
@@ -87,6 +91,9 @@ public abstract partial class Cluster : IAsyncDisposable
 
     private protected ILogger Logger { get; }
 
+    /// <summary>For <c>ToString()</c>: items waiting for resources no connected worker has, e.g. <c>; waiting for resources no worker has: map 3 (20 items): gpu=2</c>.</summary>
+    private protected string UnrunnableNote => _coordinator?.Unrunnable is { Count: > 0 } waiting ? $"; waiting for resources no worker has: {string.Join("; ", waiting)}" : "";
+
     private protected ILoggerFactory LoggerFactory => _logging.Factory;
 
     private protected Coordinator Coordinator
@@ -119,19 +126,35 @@ public abstract partial class Cluster : IAsyncDisposable
     /// <summary>Runs <paramref name="function"/> on every item, in parallel on the workers; one future per item, in order.</summary>
     /// <exception cref="ArgumentException">The function or what it captures cannot be sent to a worker.</exception>
     public MapResult<TResult> Map<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, MapOptions? options = null, CancellationToken cancellationToken = default) =>
-        Send<T, TResult>(function, FunctionShape.OneArgument, items, options, cancellationToken);
+        Send<T, TResult>(function, FunctionShape.OneArgument, items, options, MapPriority, cancellationToken);
 
     /// <summary>Runs an asynchronous <paramref name="function"/> on every item; its token is signalled when the task is cancelled.</summary>
     public MapResult<TResult> Map<T, TResult>(Func<T, CancellationToken, Task<TResult>> function, IEnumerable<T> items, MapOptions? options = null, CancellationToken cancellationToken = default) =>
-        Send<T, TResult>(function, FunctionShape.AsyncWithCancellation, items, options, cancellationToken);
+        Send<T, TResult>(function, FunctionShape.AsyncWithCancellation, items, options, MapPriority, cancellationToken);
 
     /// <summary>Runs <paramref name="function"/> once on a worker.</summary>
     public Future<TResult> Submit<TResult>(Func<TResult> function, MapOptions? options = null) =>
-        Send<int, TResult>(function, FunctionShape.NoArgument, [0], options, CancellationToken.None)[0];
+        Send<int, TResult>(function, FunctionShape.NoArgument, [0], options, SubmitPriority, CancellationToken.None)[0];
 
     /// <summary>Runs <paramref name="function"/> on <paramref name="argument"/> on a worker.</summary>
     public Future<TResult> Submit<T, TResult>(Func<T, TResult> function, T argument, MapOptions? options = null) =>
-        Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, CancellationToken.None)[0];
+        Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, SubmitPriority, CancellationToken.None)[0];
+
+    /// <summary>
+    /// Runs <paramref name="function"/> once on every connected worker, at once rather than after the queued tasks
+    /// (dask's <c>client.run</c>), e.g. to warm a cache with <see cref="TaskContext.GetOrCreate{T}"/>; inside it
+    /// <see cref="TaskContext.Current"/> names the worker. Returns each worker's result by worker name (empty when
+    /// none is connected).
+    /// </summary>
+    /// <exception cref="RemoteTaskException">The function threw on a worker (the first in the workers' order).</exception>
+    /// <exception cref="WorkerLostException">A worker left before it ran the function.</exception>
+    public async Task<IReadOnlyDictionary<string, TResult>> RunOnEachWorker<TResult>(Func<TResult> function, CancellationToken cancellationToken = default)
+    {
+        var (names, futures) = EachWorker.Start<TResult>(Coordinator, FunctionReference.Describe(function, FunctionShape.NoArgument, Logger));
+        using var cancelling = cancellationToken.Register(() => Array.ForEach(futures, future => future.Cancel()));
+        var results = await Gather(futures, GatherErrors.Raise, cancellationToken).ConfigureAwait(false);
+        return names.Zip(results).ToDictionary(pair => pair.First, pair => pair.Second);
+    }
 
     /// <summary>
     /// Splits <paramref name="items"/> with <paramref name="partitioner"/>, runs <paramref name="function"/> on each
@@ -149,7 +172,7 @@ public abstract partial class Cluster : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var partitions = partitioner.Split(items).ToArray();
         var splitting = Stopwatch.GetElapsedTime(started);
-        var partials = Send<T[], TPartial>(function, FunctionShape.OneArgument, partitions, options, cancellationToken);
+        var partials = Send<T[], TPartial>(function, FunctionShape.OneArgument, partitions, options, MapPriority, cancellationToken);
         partials.Statistics.AddEncoding(splitting);
         return new CombinedResult<TResult>(CombineAsync(partials, combine, cancellationToken), partials.Statistics);
     }
@@ -305,14 +328,20 @@ public abstract partial class Cluster : IAsyncDisposable
     /// <summary>What the dashboard shows; a batch cluster adds its jobs and adaptive decisions.</summary>
     private protected virtual DashboardSnapshot SampleDashboard(Coordinator coordinator)
     {
-        var (workers, maps) = coordinator.Sample();
+        var (workers, maps, unrunnable) = coordinator.Sample();
         return new DashboardSnapshot(
             Name, GetType().Name, coordinator.Address,
             [.. workers.Select(activity => new WorkerSample(
                 activity.Worker.Name, activity.Worker.Host, activity.Worker.JobId, activity.Worker.Threads, activity.Worker.MemoryLimit, activity.Worker.ResidentMemory,
-                activity.HeldItems, activity.Worker.TasksDone, activity.SinceHeard, activity.Worker.ConnectedAt, activity.Worker.Paused))],
+                activity.HeldItems, activity.Worker.TasksDone, activity.SinceHeard, activity.Worker.ConnectedAt, activity.Worker.Paused)
+            {
+                Resources = [.. activity.Resources.Select(use => new ResourceSample(use.Name, use.InUse, use.Total))],
+            })],
             [.. maps.Select(map => new MapSample(map.Number, map.Items, map.Done, map.Failed, map.Running, map.Cancelled))],
-            _completion.Failures.Snapshot());
+            _completion.Failures.Snapshot())
+        {
+            Unrunnable = unrunnable,
+        };
     }
 
     /// <summary>Reads a batch job's log for the dashboard; null where there are no batch jobs.</summary>
@@ -357,7 +386,7 @@ public abstract partial class Cluster : IAsyncDisposable
     /// <summary>What the user should know when workers do not come.</summary>
     private protected virtual string DescribeMissingWorkers() => "";
 
-    private MapResult<TResult> Send<T, TResult>(Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, CancellationToken cancellationToken)
+    private MapResult<TResult> Send<T, TResult>(Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, int defaultPriority, CancellationToken cancellationToken)
     {
         options ??= new MapOptions();
         MapSubmission.Validate(options);
@@ -366,7 +395,7 @@ public abstract partial class Cluster : IAsyncDisposable
         var list = items.ToArray();
         var checkpoint = _checkpoints.Open(function, options, Logger);
         var coordinator = Coordinator;
-        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Length, options.AllowedFailures, options.BatchSize);
+        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Length, MapSubmission.Policy(options, defaultPriority), options.BatchSize);
         var results = new MapItems<TResult>(map, list.Length);
         MapFeeder<T, TResult>.Start(coordinator, list, results, checkpoint, options.ChunkSize);
         foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])

@@ -69,8 +69,8 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
     private void Complete(TaskRecord[] tasks, TaskResult result, string worker)
     {
         var values = result.Values.Span;
-        var (errors, cancellations) = (result.Failures?.Errors, result.Failures?.Cancelled);
-        var (start, error, cancelled) = (0, 0, 0);
+        var (errors, cancellations, retried) = (result.Failures?.Errors, result.Failures?.Cancelled, result.Failures?.Retried);
+        var (start, error, cancelled, rerun) = (0, 0, 0, 0);
         for (var i = 0; i < result.ValueEnds.Count && i < tasks.Length; i++)
         {
             var end = (int)result.ValueEnds[i];
@@ -78,8 +78,17 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
             if (errors is not null && error < errors.Count && errors[error].Item == i)
             {
                 var thrown = errors[error++].Error;
-                owner.SetException(task, new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
                 RecordFailure(tasks[i], worker, thrown.Type, thrown.Message, thrown.StackTrace);
+
+                // A run that threw and runs again (MapOptions.Retries) leaves its future waiting.
+                if (retried is not null && rerun < retried.Count && retried[rerun] == i)
+                {
+                    rerun++;
+                }
+                else
+                {
+                    owner.SetException(task, new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace, task.FailedAttempts));
+                }
             }
             else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
             {

@@ -20,6 +20,19 @@ internal static class MapSubmission
         OptionChecks.Positive(options.BatchSize, nameof(MapOptions), nameof(MapOptions.BatchSize), "BatchSize = 100 items per message, or 1 to send items alone");
         OptionChecks.Positive(options.ChunkSize, nameof(MapOptions), nameof(MapOptions.ChunkSize), "ChunkSize = 10000 items gathered before dispatch");
         OptionChecks.Positive(options.MaxInFlight, nameof(MapOptions), nameof(MapOptions.MaxInFlight), "MaxInFlight = 100000 items of a MapStream between reading and yielding");
+        if (options.Retries < 0)
+        {
+            throw new ArgumentException($"MapOptions.Retries = {options.Retries} must be 0 or more reruns of an item that threw, e.g. Retries = 2.", nameof(MapOptions.Retries));
+        }
+
+        if (options.RetryOn?.FirstOrDefault(name => string.IsNullOrWhiteSpace(name) || name.Any(char.IsWhiteSpace)) is { } badName)
+        {
+            throw new ArgumentException(
+                $"MapOptions.RetryOn holds \"{badName}\", which is not an exception type name: give full or simple names, e.g. RetryOn = [\"System.TimeoutException\", \"IOException\"].",
+                nameof(MapOptions.RetryOn));
+        }
+
+        ResourceAmounts.Check(options.Resources, $"{nameof(MapOptions)}.{nameof(MapOptions.Resources)}");
         if (options is { BatchSize: { } batch, ChunkSize: { } chunk } && chunk < batch)
         {
             throw new ArgumentException(
@@ -27,6 +40,11 @@ internal static class MapSubmission
                 nameof(MapOptions.ChunkSize));
         }
     }
+
+    /// <summary>How the coordinator schedules the map's tasks, from its checked options; <paramref name="defaultPriority"/> when they set none.</summary>
+    public static MapPolicy Policy(MapOptions options, int defaultPriority) =>
+        new(options.AllowedFailures, options.Retries, options.RetryOn is null ? null : [.. options.RetryOn], options.Priority ?? defaultPriority,
+            Resources: options.Resources is { Count: > 0 } resources ? resources.ToDictionary(StringComparer.Ordinal) : null);
 
     /// <summary>
     /// Encodes <paramref name="count"/> items from <paramref name="first"/> and returns the task records to queue. An

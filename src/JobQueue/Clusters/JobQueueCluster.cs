@@ -189,7 +189,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers, IAdaptiveCluster
         var memory = workers.Sum(worker => worker.MemoryLimit) / 1e9;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{GetType().Name}({Name}, {(Address is { } address ? $"{address} {AddressReason}" : "not started")}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}");
+            $"{GetType().Name}({Name}, {(Address is { } address ? $"{address} {AddressReason}" : "not started")}): {running} running, {pending} pending jobs; {workers.Count} workers, {workers.Sum(worker => worker.Threads)} cores, {memory:0.#} GB{(_adaptive is { } adaptive ? $"; {adaptive}" : "")}{UnrunnableNote}");
     }
 
     private protected override DashboardSnapshot SampleDashboard(Coordinator coordinator)

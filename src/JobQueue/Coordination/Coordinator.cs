@@ -19,7 +19,7 @@ internal sealed class Coordinator : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Scheduler _scheduler = new();
+    private readonly Scheduler _scheduler;
     private readonly WorkerRegistry _workers = new();
     private readonly FileServer _files = new();
     private readonly ClusterCertificate _certificate;
@@ -37,7 +37,28 @@ internal sealed class Coordinator : IAsyncDisposable
         _events = events;
         _logger = logger;
         _refusals = new RefusalLog(logger, RefusalLogInterval);
+        _scheduler = new Scheduler(map => logger.LogWarning(
+            "The items of map {Map} ask for resources {Resources} that no connected worker has (WorkerResources); they wait for a worker that has them",
+            map.Number, Describe(map.Policy.Resources!)));
     }
+
+    /// <summary>Resources as the worker command line writes them: <c>gpu=1,ssd=2</c>.</summary>
+    public static string Describe(IReadOnlyDictionary<string, double> resources) => JobScripts.ResourceAmounts.Format(resources);
+
+    /// <summary>Items waiting for resources no connected worker has, per map: <c>map 3 (20 items): gpu=2</c>; empty when none.</summary>
+    public IReadOnlyList<string> Unrunnable
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return UnrunnableLocked();
+            }
+        }
+    }
+
+    private string[] UnrunnableLocked() =>
+        [.. _scheduler.Unrunnable.Select(entry => $"map {entry.Map.Number} ({entry.Items} items): {Describe(entry.Map.Policy.Resources!)}")];
 
     /// <summary>What workers dial, e.g. <c>tcp://10.1.2.3:40123</c>.</summary>
     public string Address { get; private set; } = "";
@@ -118,11 +139,11 @@ internal sealed class Coordinator : IAsyncDisposable
     /// and reserves its task ids; <see cref="Submit"/> then queues its tasks. A null <paramref name="batchSize"/>
     /// (items per partition) is learned from the workers' measurements.
     /// </summary>
-    public MapState BeginMap(uint functionId, int? count, int allowedFailures, int? batchSize)
+    public MapState BeginMap(uint functionId, int? count, MapPolicy policy, int? batchSize)
     {
         lock (_gate)
         {
-            var map = _scheduler.BeginMap(functionId, count, allowedFailures, batchSize);
+            var map = _scheduler.BeginMap(functionId, count, policy, batchSize);
             map.Statistics.EstimatedPartitionSize = () =>
             {
                 lock (_gate)
@@ -171,6 +192,36 @@ internal sealed class Coordinator : IAsyncDisposable
         foreach (var task in tasks)
         {
             _events.TaskAbandoned(task, refused);
+        }
+    }
+
+    /// <summary>
+    /// Sends each task to the worker named beside it, at once (<see cref="MapPolicy.EachWorker"/>); a task whose worker
+    /// has left or is leaving is reported lost with it.
+    /// </summary>
+    public void SubmitToWorkers(IReadOnlyList<(TaskRecord Task, string Worker)> tasks)
+    {
+        var lost = new List<TaskRecord>();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
+            foreach (var (task, name) in tasks)
+            {
+                if (_workers.Sessions.FirstOrDefault(session => session.Name == name && !session.Closed && !session.Draining) is { } session)
+                {
+                    _scheduler.SendTo(session, task);
+                }
+                else
+                {
+                    task.Lose(name);
+                    lost.Add(task);
+                }
+            }
+        }
+
+        foreach (var task in lost)
+        {
+            _events.TaskLost(task, task.LostWorkers!);
         }
     }
 
@@ -257,12 +308,12 @@ internal sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>The workers and the latest maps, for the dashboard: one pass over what the lock guards anyway.</summary>
-    public (IReadOnlyList<WorkerActivity> Workers, IReadOnlyList<MapProgress> Maps) Sample()
+    public (IReadOnlyList<WorkerActivity> Workers, IReadOnlyList<MapProgress> Maps, IReadOnlyList<string> Unrunnable) Sample()
     {
         lock (_gate)
         {
             var (workers, running) = _workers.Activity();
-            return (workers, _scheduler.Progress(running));
+            return (workers, _scheduler.Progress(running), UnrunnableLocked());
         }
     }
 
@@ -340,6 +391,7 @@ internal sealed class Coordinator : IAsyncDisposable
         lock (_gate)
         {
             _workers.Add(session);
+            _scheduler.WorkerJoined();
         }
 
         _logger.LogInformation("Worker {Worker} connected from {Host} ({Peer}, {Threads} threads)", session.Name, session.Registration.Host, session.Peer, session.Registration.Threads);
@@ -350,15 +402,21 @@ internal sealed class Coordinator : IAsyncDisposable
     internal void TakeResults(WorkerSession session, ResultBatch batch)
     {
         var completed = new List<(TaskRecord[] Tasks, TaskResult Result)>(batch.Results.Count);
+        var lost = new List<TaskRecord>();
         lock (_gate)
         {
-            _scheduler.TakeResults(session, batch, completed);
+            _scheduler.TakeResults(session, batch, completed, lost);
             _scheduler.Dispatch(_workers.Sessions);
         }
 
         if (completed.Count > 0)
         {
             _events.ResultsArrived(completed, session.Name);
+        }
+
+        foreach (var task in lost)
+        {
+            _events.TaskLost(task, task.LostWorkers!);
         }
     }
 

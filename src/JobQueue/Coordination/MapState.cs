@@ -4,10 +4,10 @@ namespace JobQueue.Coordination;
 
 /// <summary>
 /// The coordinator's view of one <c>Map</c> (or <c>Submit</c>): its number, which fixes its items' keys, a block of
-/// task ids (item i has <see cref="FirstTaskId"/> + i), its function, how its partitions are sized, and what it measured.
+/// task ids (item i has <see cref="FirstTaskId"/> + i), its function and policy, how its partitions are sized, and what it measured.
 /// A streamed map reserves ids for <see cref="int.MaxValue"/> items and counts its items as they are queued.
 /// </summary>
-internal sealed class MapState(long number, ulong firstTaskId, int items, uint functionId, int allowedFailures, int? batchSize)
+internal sealed class MapState(long number, ulong firstTaskId, int items, uint functionId, MapPolicy policy, int? batchSize)
 {
     private int _failed;
     private int _lost;
@@ -25,7 +25,7 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
 
     public uint FunctionId { get; } = functionId;
 
-    public int AllowedFailures { get; } = allowedFailures;
+    public MapPolicy Policy { get; } = policy;
 
     public PartitionSizer Sizer { get; } = new(batchSize);
 
@@ -33,6 +33,9 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
 
     /// <summary>Items queued and not yet sent to a worker, for the tail bound; guarded by the coordinator's lock.</summary>
     public int Undispatched { get; set; }
+
+    /// <summary>Whether the log was told that its tasks ask for resources no connected worker has; guarded by the coordinator's lock.</summary>
+    public bool ReportedUnrunnable { get; set; }
 
     /// <summary>Partitions on workers, whose results have not come back; guarded by the coordinator's lock.</summary>
     public int InFlight { get; set; }

@@ -5,11 +5,12 @@ using JobQueue.Protocol;
 namespace JobQueue.Coordination;
 
 /// <summary>
-/// The queue and who runs what: it numbers maps, keeps the waiting tasks (retries first), deals partitions to the
-/// workers with credit, takes results only from the worker that holds a partition, and takes back what a departed
-/// worker held. Not thread-safe: the coordinator calls it under its lock.
+/// The queue and who runs what: it numbers maps, keeps the waiting tasks (highest priority first, retries first within
+/// one), deals partitions to the workers with credit, takes results only from the worker that holds a partition, and
+/// takes back what a departed worker held. Not thread-safe: the coordinator calls it under its lock.
 /// </summary>
-internal sealed class Scheduler
+/// <param name="unrunnable">Told, once per map and under the lock, that its tasks ask for resources no connected worker has.</param>
+internal sealed class Scheduler(Action<MapState> unrunnable)
 {
     private const int MaxTasksPerBatch = 4096;
 
@@ -20,8 +21,7 @@ internal sealed class Scheduler
     // What the dashboard shows of the past.
     private const int RecentMapsKept = 20;
 
-    private readonly Queue<TaskRecord> _retries = new();
-    private readonly Queue<TaskRecord> _queue = new();
+    private readonly WaitingTasks _waiting = new();
     private readonly Dictionary<ByteString, uint> _functionIds = [];
     private readonly List<FunctionDefinition> _functions = [];
     private readonly Queue<MapState> _recentMaps = new();
@@ -33,7 +33,13 @@ internal sealed class Scheduler
     private int _nextSession;
 
     /// <summary>Tasks waiting for a worker.</summary>
-    public int Waiting => _queue.Count + _retries.Count;
+    public int Waiting => _waiting.Count;
+
+    /// <summary>The maps whose waiting tasks ask for resources no connected worker has, with how many.</summary>
+    public IEnumerable<(MapState Map, int Items)> Unrunnable => _waiting.Parked;
+
+    /// <summary>A worker joined: tasks set aside for want of resources are looked at again.</summary>
+    public void WorkerJoined() => _waiting.Unpark();
 
     /// <summary>The progress of the latest maps, oldest first, given the items each has on workers now.</summary>
     public MapProgress[] Progress(Dictionary<MapState, int> running) =>
@@ -56,9 +62,9 @@ internal sealed class Scheduler
     }
 
     /// <summary>Numbers a map of <paramref name="count"/> items, or a stream (null) whose items are counted as they are queued.</summary>
-    public MapState BeginMap(uint functionId, int? count, int allowedFailures, int? batchSize)
+    public MapState BeginMap(uint functionId, int? count, MapPolicy policy, int? batchSize)
     {
-        var map = new MapState(_nextMapNumber++, _nextTaskId, count ?? 0, functionId, allowedFailures, batchSize) { IsStream = count is null };
+        var map = new MapState(_nextMapNumber++, _nextTaskId, count ?? 0, functionId, policy, batchSize) { IsStream = count is null };
         _nextTaskId += (ulong)(count ?? int.MaxValue);
         _recentMaps.Enqueue(map);
         if (_recentMaps.Count > RecentMapsKept)
@@ -71,29 +77,22 @@ internal sealed class Scheduler
 
     public void Enqueue(TaskRecord task)
     {
-        _queue.Enqueue(task);
-        task.Map.Undispatched++;
+        _waiting.Add(task);
         if (task.Map.IsStream)
         {
             task.Map.Items++;
         }
     }
 
-    /// <summary>Empties the queue: the tasks that were waiting, retries first.</summary>
-    public List<TaskRecord> TakeWaiting()
-    {
-        List<TaskRecord> waiting = [.. _retries, .. _queue];
-        _retries.Clear();
-        _queue.Clear();
-        return waiting;
-    }
+    /// <summary>Empties the queue: the tasks that were waiting, highest priority first, retries first within one.</summary>
+    public List<TaskRecord> TakeWaiting() => _waiting.TakeAll();
 
     /// <summary>
     /// Counts the results of <paramref name="batch"/> that <paramref name="session"/> may report (the partitions it
     /// holds; late or doubled results are dropped), requeues the tasks it handed back unstarted, and adds the
-    /// reported partitions to <paramref name="completed"/>.
+    /// reported partitions to <paramref name="completed"/>; tasks for this worker alone that it handed back go to <paramref name="lost"/>.
     /// </summary>
-    public void TakeResults(WorkerSession session, ResultBatch batch, List<(TaskRecord[] Tasks, TaskResult Result)> completed)
+    public void TakeResults(WorkerSession session, ResultBatch batch, List<(TaskRecord[] Tasks, TaskResult Result)> completed, List<TaskRecord> lost)
     {
         foreach (var result in batch.Results)
         {
@@ -102,19 +101,31 @@ internal sealed class Scheduler
                 continue;
             }
 
+            if (partition.Map.Policy.Resources is { } resources)
+            {
+                session.Hold(resources, -1);
+            }
+
             partition.Map.InFlight--;
             var reported = Math.Min(result.ValueEnds.Count, partition.Tasks.Length);
+            var rerun = RecordFailedRuns(session, partition, result, reported);
             for (var i = 0; i < partition.Tasks.Length; i++)
             {
                 var task = partition.Tasks[i];
                 task.Worker = null;
-                if (i < reported)
+                if (i < reported && !rerun.Contains((uint)i))
                 {
                     task.Finished = true;
                 }
+                else if (task.Map.Policy.OnThisWorker)
+                {
+                    // Handed back by the one worker it was for.
+                    task.Lose(session.Name);
+                    lost.Add(task);
+                }
                 else
                 {
-                    // Handed back unstarted (drain): they go elsewhere, in order.
+                    // Handed back unstarted (drain), or threw and may run again: they go elsewhere, in order.
                     Retry(task);
                 }
             }
@@ -126,8 +137,8 @@ internal sealed class Scheduler
 
             var compute = TimeSpan.FromTicks((long)(result.ComputeNanoseconds / 100));
             partition.Map.Sizer.Observe(reported, compute.TotalSeconds);
-            partition.Map.Statistics.AddPartition(reported, compute);
-            partition.Map.CountFailures(result.Failures?.Errors.Count ?? 0);
+            partition.Map.Statistics.AddPartition(reported - rerun.Count, compute);
+            partition.Map.CountFailures((result.Failures?.Errors.Count ?? 0) - rerun.Count);
             session.TasksDone += reported;
             completed.Add((partition.Tasks, result));
         }
@@ -136,8 +147,46 @@ internal sealed class Scheduler
     }
 
     /// <summary>
-    /// Takes back what a departed worker held: unfinished tasks run again, unless their workers keep dying (they are
-    /// returned, to be reported lost) or the worker was draining (then it is not the task's fault).
+    /// Records the runs of <paramref name="partition"/> that threw, when its map allows retries, and marks in
+    /// <paramref name="result"/> those that run again (<see cref="ItemFailures.Retried"/>, which only the coordinator
+    /// sets): their futures wait for the next run. Returns those positions.
+    /// </summary>
+    private static IReadOnlyCollection<uint> RecordFailedRuns(WorkerSession session, Partition partition, TaskResult result, int reported)
+    {
+        if (result.Failures is not { } failures)
+        {
+            return [];
+        }
+
+        failures.Retried.Clear();
+        var policy = partition.Map.Policy;
+        if (policy.Retries == 0)
+        {
+            return [];
+        }
+
+        foreach (var failure in failures.Errors)
+        {
+            // A cancelled task is finished already: it does not run again.
+            if (failure.Item >= reported || partition.Tasks[failure.Item] is not { Finished: false } task)
+            {
+                continue;
+            }
+
+            var attempts = task.FailedAttempts ??= [];
+            attempts.Add(new TaskAttempt(session.Name, failure.Error.Type, failure.Error.Message));
+            if (policy.Reruns(failure.Error.Type, attempts.Count))
+            {
+                failures.Retried.Add(failure.Item);
+            }
+        }
+
+        return failures.Retried;
+    }
+
+    /// <summary>
+    /// Takes back what a departed worker held: unfinished tasks run again, unless their workers keep dying or they
+    /// were for this worker alone (they are returned, to be reported lost); a draining worker's are no failure.
     /// </summary>
     public List<TaskRecord> Reclaim(WorkerSession session)
     {
@@ -155,10 +204,17 @@ internal sealed class Scheduler
                 continue;
             }
 
+            if (task.Map.Policy.OnThisWorker)
+            {
+                task.Lose(session.Name);
+                lost.Add(task);
+                continue;
+            }
+
             if (!session.Draining)
             {
                 (task.LostWorkers ??= []).Add(session.Name);
-                if (task.LostWorkers.Count >= task.Map.AllowedFailures)
+                if (task.LostWorkers.Count >= task.Map.Policy.AllowedFailures)
                 {
                     task.Finished = true;
                     task.Map.CountLost();
@@ -178,7 +234,7 @@ internal sealed class Scheduler
     // while a large map still leaves in one frame per worker.
     public void Dispatch(IReadOnlyList<WorkerSession> sessions)
     {
-        if (_retries.Count == 0 && _queue.Count == 0)
+        if (_waiting.IsEmpty)
         {
             return;
         }
@@ -189,27 +245,13 @@ internal sealed class Scheduler
         for (var turn = _nextSession++; ready.Count > 0; turn++)
         {
             var started = Stopwatch.GetTimestamp();
-            if (NextPartition(threads) is not { } partition)
+            if (NextPartition(threads, ready, sessions) is not { } partition)
             {
                 break;
             }
 
-            var session = ready[turn % ready.Count];
-            if (session.KnownFunctions.Add(partition.Map.FunctionId))
-            {
-                session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
-            }
-
-            var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index };
-            var bytes = 0L;
-            foreach (var task in partition.Tasks)
-            {
-                task.Worker = session;
-                spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(task.Argument));
-                bytes += task.Argument.Length;
-            }
-
-            session.Assigned[partition.Id] = partition;
+            var session = Choose(ready, turn, partition);
+            var (spec, bytes) = Assign(session, partition);
             session.Credit--;
             var batch = batches[session];
             batch.Tasks.Tasks.Add(spec);
@@ -232,16 +274,98 @@ internal sealed class Scheduler
         }
     }
 
-    private void Retry(TaskRecord task)
+    /// <summary>
+    /// Sends <paramref name="task"/> to <paramref name="session"/> at once, outside the queue and its credit (the
+    /// worker's credit counts what it holds, so it asks for that much less): a task for this very worker
+    /// (<see cref="MapPolicy.OnThisWorker"/>), which never runs elsewhere.
+    /// </summary>
+    public void SendTo(WorkerSession session, TaskRecord task)
     {
-        _retries.Enqueue(task);
-        task.Map.Undispatched++;
+        var partition = new Partition(task.Map, [task]);
+        task.Map.InFlight++;
+        var (spec, _) = Assign(session, partition);
+        session.Send(new ToWorker { Tasks = new TaskBatch { Tasks = { spec } } });
     }
 
-    /// <summary>The next consecutive pending tasks of one map, retries first, as many as its sizer asks for.</summary>
-    private Partition? NextPartition(int threads)
+    /// <summary>Makes <paramref name="session"/> the holder of <paramref name="partition"/> (defining its function there the first time); returns its message and argument bytes.</summary>
+    private (TaskSpec Spec, long Bytes) Assign(WorkerSession session, Partition partition)
     {
-        var source = HasPending(_retries) ? _retries : HasPending(_queue) ? _queue : null;
+        if (session.KnownFunctions.Add(partition.Map.FunctionId))
+        {
+            session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
+        }
+
+        var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index };
+        var bytes = 0L;
+        foreach (var task in partition.Tasks)
+        {
+            task.Worker = session;
+            spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(task.Argument));
+            bytes += task.Argument.Length;
+        }
+
+        session.Assigned[partition.Id] = partition;
+        if (partition.Map.Policy.Resources is { } resources)
+        {
+            session.Hold(resources, 1);
+        }
+
+        return (spec, bytes);
+    }
+
+    /// <summary>
+    /// The worker whose turn it is among those with the partition's resources free, or the next one on which none of
+    /// its tasks threw, where there is one. <see cref="NextPartition"/> made sure that one has the resources.
+    /// </summary>
+    private static WorkerSession Choose(List<WorkerSession> ready, int turn, Partition partition)
+    {
+        var resources = partition.Map.Policy.Resources;
+        WorkerSession? fits = null;
+        for (var offset = 0; offset < ready.Count; offset++)
+        {
+            var candidate = ready[(turn + offset) % ready.Count];
+            if (resources is not null && !candidate.HasFree(resources))
+            {
+                continue;
+            }
+
+            if (!partition.Tasks.Any(task => task.FailedAttempts?.Any(attempt => attempt.Worker == candidate.Name) == true))
+            {
+                return candidate;
+            }
+
+            fits ??= candidate;
+        }
+
+        return fits!;
+    }
+
+    private void Retry(TaskRecord task) => _waiting.AddAgain(task);
+
+    /// <summary>
+    /// The next consecutive pending tasks of one map, as many as its sizer asks for: from the highest priority that
+    /// has any, retries first. Nothing of a lower priority leaves while a higher one waits, even for its map's sizer.
+    /// </summary>
+    private Partition? NextPartition(int threads, List<WorkerSession> ready, IReadOnlyList<WorkerSession> sessions)
+    {
+        Queue<TaskRecord>? source;
+        while ((source = _waiting.Next()) is not null && source.Peek().Map.Policy.Resources is { } resources && !ready.Any(session => session.HasFree(resources)))
+        {
+            if (sessions.Any(session => !session.Closed && !session.Draining && session.Declares(resources)))
+            {
+                return null; // they wait for a worker's resources to be free, and so does what comes after them
+            }
+
+            // No worker here could ever run them: they wait aside, reported, and hold nothing up.
+            var parked = source.Peek().Map;
+            _waiting.Park(source);
+            if (!parked.ReportedUnrunnable)
+            {
+                parked.ReportedUnrunnable = true;
+                unrunnable(parked);
+            }
+        }
+
         if (source is null)
         {
             return null;
@@ -276,23 +400,6 @@ internal sealed class Scheduler
         var partition = new Partition(map, [.. tasks]);
         tasks.Clear();
         return partition;
-    }
-
-    /// <summary>Drops finished (cancelled) tasks from the head of <paramref name="queue"/>; true when a pending one is next.</summary>
-    private static bool HasPending(Queue<TaskRecord> queue)
-    {
-        while (queue.TryPeek(out var task))
-        {
-            if (!task.Finished)
-            {
-                return true;
-            }
-
-            queue.Dequeue();
-            task.Map.Undispatched--;
-        }
-
-        return false;
     }
 
     /// <summary>A frame of tasks for one worker being filled, and the argument bytes in it.</summary>

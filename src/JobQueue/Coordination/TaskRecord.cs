@@ -27,6 +27,20 @@ internal sealed class TaskRecord(MapState map, long index, byte[] argument, obje
     /// <summary>Workers that died holding the task, oldest first.</summary>
     public List<string>? LostWorkers { get; set; }
 
+    /// <summary>
+    /// The runs that threw, oldest first, kept when the map allows retries (<see cref="MapPolicy.Retries"/>). Once the
+    /// task is finished nothing changes it, so the client reads it when it completes the task's future.
+    /// </summary>
+    public List<TaskAttempt>? FailedAttempts { get; set; }
+
     /// <summary>Decided: its result arrived, or it failed or was cancelled. Nothing reschedules a finished task.</summary>
     public bool Finished { get; set; }
+
+    /// <summary>Decides the task as lost with <paramref name="worker"/>, which will not run it; guarded by the coordinator's lock.</summary>
+    public void Lose(string worker)
+    {
+        (LostWorkers ??= []).Add(worker);
+        Finished = true;
+        Map.CountLost();
+    }
 }

@@ -83,7 +83,9 @@ internal sealed class WorkerRegistry
                 running[partition.Map] = running.GetValueOrDefault(partition.Map) + partition.Tasks.Length;
             }
 
-            workers[i] = new WorkerActivity(session.Describe(), session.HeldItems(), TimeSpan.FromMilliseconds(now - session.LastHeard));
+            var resources = session.Registration.Resources.OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => new ResourceUse(pair.Key, session.ResourcesHeld.GetValueOrDefault(pair.Key), pair.Value)).ToArray();
+            workers[i] = new WorkerActivity(session.Describe(), session.HeldItems(), TimeSpan.FromMilliseconds(now - session.LastHeard), resources);
         }
 
         return (workers, running);

@@ -12,6 +12,9 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
 {
     private static readonly WriteOptions MoreToCome = new(WriteFlags.BufferHint);
 
+    // Sums of fractional amounts (0.1 + 0.2) must not refuse what fits.
+    private const double ResourceTolerance = 1e-9;
+
     private readonly Lock _outboxLock = new();
     private readonly SemaphoreSlim _outboxSignal = new(0);
     private List<ToWorker> _outbox = [];
@@ -47,6 +50,26 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
     public bool Dismissed { get; set; }
 
     public long LastHeard { get; set; } = Environment.TickCount64;
+
+    /// <summary>The abstract resources its partitions hold, queued or running: a partition holds its map's once, its items running one after another.</summary>
+    public Dictionary<string, double> ResourcesHeld { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether it has <paramref name="needed"/> free now.</summary>
+    public bool HasFree(IReadOnlyDictionary<string, double> needed) =>
+        needed.All(pair => Registration.Resources.TryGetValue(pair.Key, out var total) && total - ResourcesHeld.GetValueOrDefault(pair.Key) >= pair.Value - ResourceTolerance);
+
+    /// <summary>Whether it could ever run an item that needs <paramref name="needed"/>.</summary>
+    public bool Declares(IReadOnlyDictionary<string, double> needed) =>
+        needed.All(pair => Registration.Resources.TryGetValue(pair.Key, out var total) && total >= pair.Value - ResourceTolerance);
+
+    /// <summary>Counts <paramref name="amounts"/> held (sign 1) or released (sign -1).</summary>
+    public void Hold(IReadOnlyDictionary<string, double> amounts, int sign)
+    {
+        foreach (var (name, amount) in amounts)
+        {
+            ResourcesHeld[name] = ResourcesHeld.GetValueOrDefault(name) + sign * amount;
+        }
+    }
 
     /// <summary>Items of the partitions it holds; under the coordinator's lock.</summary>
     public int HeldItems()

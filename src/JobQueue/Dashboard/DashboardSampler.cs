@@ -116,10 +116,10 @@ internal sealed class DashboardSampler : IAsyncDisposable
             now, snapshot.Cluster, snapshot.Kind, snapshot.Address,
             [.. snapshot.Workers.Select(worker => new WorkerStatus(
                 worker.Name, worker.Host, worker.JobId, worker.Threads, worker.MemoryLimit, worker.MemoryUsed, worker.TasksRunning, worker.TasksDone,
-                Math.Round(worker.SinceHeard.TotalSeconds, 1), worker.ConnectedAt, worker.Paused))],
+                Math.Round(worker.SinceHeard.TotalSeconds, 1), worker.ConnectedAt, worker.Paused, worker.Resources))],
             Enum.GetValues<JobState>().ToDictionary(state => state, state => snapshot.Jobs.Count(job => job.State == state)),
             snapshot.Jobs, snapshot.Maps, snapshot.Errors, [.. _decisions],
-            new TaskStream(_interval.TotalSeconds, StreamSamples, [.. _stream]));
+            new TaskStream(_interval.TotalSeconds, StreamSamples, [.. _stream]), snapshot.Unrunnable);
         return new Published(version, new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(status, DashboardJson.Default.DashboardStatus)));
     }
 
@@ -143,10 +143,12 @@ internal sealed partial class DashboardJson : JsonSerializerContext;
 /// <summary>What <c>/api/status</c> returns and each server-sent event carries.</summary>
 internal sealed record DashboardStatus(
     DateTimeOffset At, string Cluster, string Kind, string Address, IReadOnlyList<WorkerStatus> Workers, IReadOnlyDictionary<JobState, int> JobCounts,
-    IReadOnlyList<JobInfo> Jobs, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors, IReadOnlyList<AdaptDecision> Decisions, TaskStream TaskStream);
+    IReadOnlyList<JobInfo> Jobs, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors, IReadOnlyList<AdaptDecision> Decisions, TaskStream TaskStream,
+    IReadOnlyList<string> Unrunnable);
 
 internal sealed record WorkerStatus(
-    string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, double SecondsSinceHeard, DateTimeOffset ConnectedAt, bool Paused);
+    string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, double SecondsSinceHeard, DateTimeOffset ConnectedAt,
+    bool Paused, IReadOnlyList<ResourceSample> Resources);
 
 /// <summary>Tasks finished per worker in each interval, oldest first, at most <c>Capacity</c> samples; workers that finished none are left out.</summary>
 internal sealed record TaskStream(double IntervalSeconds, int Capacity, IReadOnlyList<StreamSample> Samples);

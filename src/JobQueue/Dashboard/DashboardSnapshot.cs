@@ -7,6 +7,9 @@ namespace JobQueue.Dashboard;
 internal sealed record DashboardSnapshot(
     string Cluster, string Kind, string Address, IReadOnlyList<WorkerSample> Workers, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors)
 {
+    /// <summary>Items waiting for resources no connected worker has, per map, e.g. <c>map 3 (20 items): gpu=2</c>.</summary>
+    public IReadOnlyList<string> Unrunnable { get; init; } = [];
+
     /// <summary>The batch jobs; empty outside a batch system.</summary>
     public IReadOnlyList<JobInfo> Jobs { get; init; } = [];
 
@@ -20,7 +23,14 @@ internal sealed record DashboardSnapshot(
 /// </summary>
 internal sealed record WorkerSample(
     string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, TimeSpan SinceHeard, DateTimeOffset ConnectedAt,
-    bool Paused = false);
+    bool Paused = false)
+{
+    /// <summary>Its abstract resources (<c>WorkerResources</c>), with what its tasks hold of each.</summary>
+    public IReadOnlyList<ResourceSample> Resources { get; init; } = [];
+}
+
+/// <summary>One abstract resource of a worker: how much its tasks hold, of how much it has.</summary>
+internal sealed record ResourceSample(string Name, double InUse, double Total);
 
 /// <summary>
 /// One map's progress: <c>Done</c> counts items whose worker reported them or that failed (<c>Failed</c> included),

@@ -27,6 +27,7 @@ internal sealed class JobDefinition
     private readonly IReadOnlyList<string> _workerExtraArgs;
     private readonly string? _localDirectory;
     private readonly string? _interface;
+    private readonly IReadOnlyDictionary<string, double> _workerResources;
 
     private JobDefinition(JobQueueOptions options, BatchSystem system, string home)
     {
@@ -60,6 +61,7 @@ internal sealed class JobDefinition
         (WorkerLifetime, WorkerLifetimeStagger) = ResolveLifetime(options, Walltime, Option);
         MemoryFractions = MemoryFractions.From(options, optionsType);
         WorkerSignalGrace = options.WorkerSignalGrace ?? WorkerCommandLine.DefaultSignalGrace;
+        _workerResources = ResourceAmounts.Check(options.WorkerResources, Option(nameof(options.WorkerResources))) ?? WorkerCommandLine.NoResources;
         if (WorkerSignalGrace <= TimeSpan.Zero)
         {
             throw new ArgumentException(
@@ -202,6 +204,7 @@ internal sealed class JobDefinition
             LocalDirectory = _localDirectory,
             Interface = _interface,
             SecretFile = SecretFile,
+            Resources = _workerResources,
         };
         var values = new Dictionary<string, object?>(_values)
         {

@@ -26,6 +26,7 @@ internal sealed record WorkerCommandLine
     private static readonly Option<string?> InterfaceOption = new("--interface") { Description = "Network interface to use." };
     private static readonly Option<string> SecretFileOption = new("--secret-file") { Required = true, Description = "File holding the cluster's secret (mode 0600)." };
     private static readonly Option<int?> ParentProcessOption = new("--parent-pid") { Description = "Exit as soon as this process is gone (LocalCluster's client)." };
+    private static readonly Option<string?> ResourcesOption = new("--resources") { Description = "Abstract resources this worker has, e.g. gpu=1,ssd=2: items that ask for some hold them while they run." };
     private static readonly Option<string> LogLevelOption = new("--log-level") { DefaultValueFactory = _ => "Information", Description = "Least severe log events written: Verbose, Debug, Information, Warning, Error." };
 
     public required string Scheduler { get; init; }
@@ -65,6 +66,12 @@ internal sealed record WorkerCommandLine
     public required string SecretFile { get; init; }
     public int? ParentProcessId { get; init; }
     public string LogLevel { get; init; } = "Information";
+
+    /// <summary>No resources: one instance, so that command lines without them compare equal.</summary>
+    public static readonly IReadOnlyDictionary<string, double> NoResources = new Dictionary<string, double>();
+
+    /// <summary>The worker's abstract resources (<c>WorkerResources</c>); empty for none.</summary>
+    public IReadOnlyDictionary<string, double> Resources { get; init; } = NoResources;
 
     public IReadOnlyList<string> ToArguments()
     {
@@ -128,6 +135,11 @@ internal sealed record WorkerCommandLine
             arguments.AddRange([InterfaceOption.Name, Interface]);
         }
 
+        if (Resources.Count > 0)
+        {
+            arguments.AddRange([ResourcesOption.Name, ResourceAmounts.Format(Resources)]);
+        }
+
         arguments.AddRange([SecretFileOption.Name, SecretFile]);
         if (ParentProcessId is { } parent)
         {
@@ -151,6 +163,7 @@ internal sealed record WorkerCommandLine
         {
             SchedulerOption, NameOption, JobIdOption, ThreadsOption, MemoryLimitOption, WorkersOption, MemoryPauseOption, MemoryTerminateOption, NoNannyOption,
             DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, SignalGraceOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
+            ResourcesOption,
         };
         var result = command.Parse(arguments.ToArray());
         if (result.Errors.Count > 0)
@@ -184,6 +197,7 @@ internal sealed record WorkerCommandLine
             SecretFile = result.GetValue(SecretFileOption)!,
             ParentProcessId = result.GetValue(ParentProcessOption),
             LogLevel = result.GetValue(LogLevelOption)!,
+            Resources = result.GetValue(ResourcesOption) is { } resources ? ResourceAmounts.Parse(resources, ResourcesOption.Name) : NoResources,
         };
     }
 }

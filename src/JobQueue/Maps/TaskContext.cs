@@ -1,3 +1,4 @@
+using JobQueue.Maps;
 using System.Runtime.CompilerServices;
 
 namespace JobQueue;
@@ -20,13 +21,15 @@ public sealed class TaskContext
     private static readonly AsyncLocal<StrongBox<TaskContext?>> CurrentSlot = new();
 
     private readonly ITaskCancellation _cancellation;
+    private readonly WorkerValues _values;
     private readonly ulong _taskId;
     private readonly ulong _seed;
     private CancellationTokenSource? _source;
     private TaskRandom? _random;
 
-    internal TaskContext(TaskKey key, string workerName, ulong seed, ulong taskId, ITaskCancellation cancellation)
+    internal TaskContext(TaskKey key, string workerName, ulong seed, ulong taskId, ITaskCancellation cancellation, WorkerValues values)
     {
+        _values = values;
         Key = key;
         WorkerName = workerName;
         _seed = seed;
@@ -53,6 +56,21 @@ public sealed class TaskContext
     /// <see cref="Key"/>, the same on every run with that seed and different for every item.
     /// </summary>
     public Random Random => _random ??= new TaskRandom(_seed, Key);
+
+    /// <summary>
+    /// The value this worker keeps under <paramref name="key"/>, made by <paramref name="create"/> the first time any
+    /// task of this code version asks (only once, however many threads ask at the same moment; a creation that throws
+    /// is tried again by the next task): load a model once per worker rather than once per task. The worker disposes
+    /// the value (<see cref="IDisposable"/>, <see cref="IAsyncDisposable"/>) when it ends. Another build of your code
+    /// gets values of its own.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The key holds a value of another type.</exception>
+    public T GetOrCreate<T>(string key, Func<T> create)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(create);
+        return _values.GetOrCreate(key, create);
+    }
 
     internal bool CancellationRequested => _source?.IsCancellationRequested == true;
 

@@ -28,6 +28,14 @@ public abstract record ClusterOptions
     public string? ContactAddress { get; init; }
 
     /// <summary>
+    /// Abstract resources each worker has (dask's <c>--resources</c>), e.g. <c>{ ["gpu"] = 1 }</c>, rendered on the worker's
+    /// command line as <c>--resources gpu=1</c>. Items ask for them with <see cref="MapOptions.Resources"/> and hold
+    /// them while they run; a worker never runs more than it has. Names are letters, digits, '_', '-' and '.';
+    /// amounts are numbers above 0. <value>The default is none.</value>
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? WorkerResources { get; init; }
+
+    /// <summary>
     /// The seed of the tasks' random streams (<see cref="TaskContext.Random"/>): with the same seed, every item gets
     /// the same numbers whatever the number of workers or the order they run in. <value>The default is a random seed
     /// per cluster, logged and available as <see cref="Cluster.Seed"/> so that a run can be repeated.</value>

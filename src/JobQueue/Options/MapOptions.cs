@@ -10,6 +10,38 @@ public sealed record MapOptions
     public int AllowedFailures { get; init; } = 3;
 
     /// <summary>
+    /// How many times an item whose function threw runs again, on another worker where there is one (dask's
+    /// <c>retries</c>), e.g. against a flaky database. When every run threw, its <see cref="RemoteTaskException"/> lists
+    /// them all in <see cref="RemoteTaskException.Attempts"/>. Worker deaths count toward <see cref="AllowedFailures"/>
+    /// instead. <value>The default is 0: an item that throws fails.</value>
+    /// </summary>
+    public int Retries { get; init; }
+
+    /// <summary>
+    /// The exceptions that <see cref="Retries"/> reruns, by full or simple type name, e.g.
+    /// <c>["System.TimeoutException", "IOException"]</c>; an item that throws another fails at once.
+    /// <value>The default is null: every exception.</value>
+    /// </summary>
+    public IReadOnlyList<string>? RetryOn { get; init; }
+
+    /// <summary>
+    /// Higher runs first (dask's <c>priority=</c>), applied when tasks are sent to workers: partitions already sent
+    /// keep running, but no partition of a lower priority is sent while one of a higher priority waits; equal
+    /// priorities run in the order they were submitted. Any whole number, negative too.
+    /// <value>The default is 0 for <c>Map</c> and <c>MapPartitions</c> and 1 for <c>Submit</c>, so a single task
+    /// submitted during a large map does not wait behind it.</value>
+    /// </summary>
+    public int? Priority { get; init; }
+
+    /// <summary>
+    /// Abstract resources each item holds while it runs (dask's <c>resources=</c>), e.g. <c>{ ["gpu"] = 1 }</c>: it
+    /// runs only on a worker that declared them (<see cref="ClusterOptions.WorkerResources"/>), and a worker never runs
+    /// more items at once than its resources allow. Items that no connected worker could ever run wait, and are
+    /// reported: a warning in the log, <c>cluster.ToString()</c> and the dashboard. <value>The default is none.</value>
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Resources { get; init; }
+
+    /// <summary>
     /// Where each result is stored as it arrives, so that running the same map again computes only the items
     /// missing: the path of an SQLite file (e.g. <c>"results.db"</c>), or a PostgreSQL connection string
     /// (<c>"Host=db;Database=work;Username=me;Password=..."</c>) or URL (<c>"postgresql://me@db/work"</c>). A

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using JobQueue.JobScripts;
+using JobQueue.Maps;
 using JobQueue.Protocol;
 using JobQueue.Shipping;
 using Microsoft.Extensions.Logging;
@@ -41,7 +42,9 @@ internal sealed class CoordinatorSession
     // Whether this session paused the worker: what its heartbeats say, so that they never run ahead of the hand-back.
     private volatile bool _paused;
 
-    public CoordinatorSession(WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, ILogger logger, WorkerDeparture departure, Stopwatch lastContact, MemoryMonitor memory)
+    public CoordinatorSession(
+        WorkerCommandLine commandLine, CoordinatorConnection connection, FileCache files, WorkerValues values, ILogger logger, WorkerDeparture departure, Stopwatch lastContact,
+        MemoryMonitor memory)
     {
         _memory = memory;
         _commandLine = commandLine;
@@ -51,7 +54,7 @@ internal sealed class CoordinatorSession
         _lastContact = lastContact;
         _outbox = new Outbox(connection, commandLine.Threads);
         _code = new CodeFetcher(files, _outbox, logger);
-        _executor = new TaskExecutor(commandLine.Name, _code, _outbox);
+        _executor = new TaskExecutor(commandLine.Name, _code, _outbox, values);
     }
 
     /// <summary>Returns how the worker ends, or null to reconnect.</summary>
@@ -68,6 +71,7 @@ internal sealed class CoordinatorSession
                 Threads = (uint)_commandLine.Threads,
                 MemoryLimit = (ulong)_commandLine.MemoryLimit.Bytes,
                 ProcessId = Environment.ProcessId,
+                Resources = { _commandLine.Resources.ToDictionary() },
             },
         });
         var writer = _outbox.WriteLoopAsync(ended.Token);

@@ -14,7 +14,7 @@ namespace JobQueue.Worker;
 /// <see cref="TaskContext"/>, with its value, error or cancellation recorded in the partition's result, which goes to
 /// the <see cref="Outbox"/>. Once draining or disconnected, it starts nothing more: the rest goes back unstarted.
 /// </summary>
-internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox outbox) : ITaskCancellation
+internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox outbox, WorkerValues values) : ITaskCancellation
 {
     // Results of tasks shorter than this wait for company (or an empty queue): a frame per result would cost more
     // than the task. Longer tasks send their result at once.
@@ -101,10 +101,12 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
         var result = new TaskResult { Id = partition.Id };
         var loading = code.Function(partition.Function);
 
-        // Loading (and fetching) the function is not the items' work: wait for it before their clocks start.
+        // Loading (and fetching) the function is not the items' work: wait for it before their clocks start. Each
+        // loop resumes on a thread of its own: resumed inline by the loading thread, every loop waiting would run on
+        // that one thread, one after the other.
         if (!loading.IsCompleted)
         {
-            await loading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            await ((Task)loading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
         }
 
         // A partition of one sends its value as it came; more are packed one after the other.
@@ -127,7 +129,7 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
             }
 
             var itemStarted = Stopwatch.GetTimestamp();
-            var context = new TaskContext(new TaskKey((long)partition.Map, (long)partition.FirstIndex + item), workerName, Seed, id, this);
+            var context = new TaskContext(new TaskKey((long)partition.Map, (long)partition.FirstIndex + item), workerName, Seed, id, this, values);
             current.Value = context;
             try
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using JobQueue.JobScripts;
+using JobQueue.Maps;
 using JobQueue.Protocol;
 using JobQueue.Shipping;
 using Microsoft.Extensions.Logging;
@@ -56,6 +57,9 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
 
         using var ownedFiles = files;
         using var memory = new MemoryMonitor(commandLine.MemoryLimit, commandLine.MemoryFractions, logger);
+
+        // Kept across reconnections: they belong to the worker process, and go when it ends.
+        await using var values = new WorkerValues(logger);
         var address = new Uri(commandLine.Scheduler);
         var lastContact = Stopwatch.StartNew();
         using var parentGone = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -70,7 +74,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                     await using var connection = await CoordinatorConnection.OpenAsync(address, keys, Clamp(remaining), from, parentGone.Token).ConfigureAwait(false);
                     lastContact.Restart();
                     logger.LogInformation("Connected to {Address} as {Name}", commandLine.Scheduler, commandLine.Name);
-                    var session = new CoordinatorSession(commandLine, connection, files, logger, departure, lastContact, memory);
+                    var session = new CoordinatorSession(commandLine, connection, files, values, logger, departure, lastContact, memory);
                     var ended = await session.RunAsync(parentGone.Token).ConfigureAwait(false);
                     if (ended is not null)
                     {

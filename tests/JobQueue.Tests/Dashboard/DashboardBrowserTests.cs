@@ -70,7 +70,7 @@ public sealed class DashboardBrowserTests
         await Expect(log.Locator("body")).ToContainTextAsync("worker chem-0 started");
     }
 
-    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+    internal static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
         playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumFactAttribute.Executable,

@@ -95,7 +95,7 @@ public sealed class WorkerLifetimeTests : IDisposable
         var futures = Enumerable.Range(0, count).Select(_ => new Future<int>()).ToArray();
 
         // One allowed failure: a task the coordinator took for lost with its worker would fail the map.
-        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), count, allowedFailures: 1, batchSize: 1);
+        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), count, new MapPolicy(AllowedFailures: 1), batchSize: 1);
         coordinator.Submit(map, futures.Select((future, x) => ((Future)future, ValueCodec.Encode(x, TypeAllowlist.Client))).ToArray());
         return await Task.WhenAll(futures.Select(future => future.AsTask())).WaitAsync(TimeSpan.FromSeconds(120));
     }

@@ -30,7 +30,7 @@ public sealed class AllowlistTests
             var definition = FunctionReference.Describe(() => offset + 1, FunctionShape.NoArgument, NullLogger.Instance);
             definition.Target = ByteString.CopyFrom(ValueCodec.CraftValueNamingType("System.Diagnostics.Process", "System.Diagnostics.Process"));
             var future = new Future<int>();
-            var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), count: 1, allowedFailures: 1, batchSize: null);
+            var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), count: 1, new MapPolicy(AllowedFailures: 1), batchSize: null);
             coordinator.Submit(map, [(future, ValueCodec.Encode(0, TypeAllowlist.Client))]);
 
             var error = await Assert.ThrowsAsync<RemoteTaskException>(async () => await future.AsTask().WaitAsync(TimeSpan.FromSeconds(60)));

@@ -49,6 +49,7 @@ public sealed class LocalCluster : Cluster
             : MemorySize.Parse(options.MemoryLimit, $"{nameof(LocalOptions)}.{nameof(LocalOptions.MemoryLimit)}");
         MemoryFractions = MemoryFractions.From(options, nameof(LocalOptions));
         LocalDirectory = options.LocalDirectory;
+        WorkerResources = ResourceAmounts.Check(options.WorkerResources, $"{nameof(LocalOptions)}.{nameof(LocalOptions.WorkerResources)}") ?? WorkerCommandLine.NoResources;
     }
 
     /// <summary>How many worker processes this cluster runs.</summary>
@@ -62,6 +63,8 @@ public sealed class LocalCluster : Cluster
     internal MemoryFractions MemoryFractions { get; }
 
     internal string? LocalDirectory { get; }
+
+    internal IReadOnlyDictionary<string, double> WorkerResources { get; }
 
     /// <summary>The WorkerHost the workers run; tests point it at a copy that has never seen their code.</summary>
     internal string WorkerEntryAssembly { get; init; } = WorkerHostLocation.EntryAssembly;
@@ -87,7 +90,7 @@ public sealed class LocalCluster : Cluster
         var workers = Workers;
         return string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $"LocalCluster({Name}, {Address ?? "not started"}): {workers.Count} of {WorkerCount} workers, {workers.Sum(worker => worker.Threads)} threads, {workers.Sum(worker => worker.MemoryLimit) / 1e9:0.#} GB");
+            $"LocalCluster({Name}, {Address ?? "not started"}): {workers.Count} of {WorkerCount} workers, {workers.Sum(worker => worker.Threads)} threads, {workers.Sum(worker => worker.MemoryLimit) / 1e9:0.#} GB{UnrunnableNote}");
     }
 
     private protected override Task WorkersCannotStart
@@ -157,6 +160,7 @@ public sealed class LocalCluster : Cluster
             MemoryFractions = MemoryFractions,
             DeathTimeout = TimeSpan.FromSeconds(60),
             LocalDirectory = LocalDirectory,
+            Resources = WorkerResources,
             SecretFile = coordinator.SecretPath,
             ParentProcessId = Environment.ProcessId,
             Nanny = false, // this cluster is its workers' nanny

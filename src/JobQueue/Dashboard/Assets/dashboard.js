@@ -108,8 +108,10 @@ function drawWorkers(status) {
     }
     // Heartbeats come every second: a worker unheard for five is busy beyond reason, or in trouble.
     const heard = element("span", `${worker.secondsSinceHeard.toFixed(1)} s ago`, worker.secondsSinceHeard > 5 ? "slow" : "");
-    return row([worker.name, worker.host, worker.jobId || "-", worker.threads, memory, worker.tasksRunning, worker.tasksDone, heard]);
+    const resources = worker.resources.map(use => `${use.name} ${use.inUse}/${use.total}`).join(", ") || "-";
+    return row([worker.name, worker.host, worker.jobId || "-", worker.threads, memory, resources, worker.tasksRunning, worker.tasksDone, heard]);
   }));
+  $("unrunnable").textContent = status.unrunnable.length === 0 ? "" : `Waiting for resources no worker has: ${status.unrunnable.join("; ")}`;
 }
 
 function drawErrors(status) {
