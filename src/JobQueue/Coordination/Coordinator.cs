@@ -221,7 +221,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
         foreach (var task in lost)
         {
-            _events.TaskLost(task, task.LostWorkers!);
+            _events.TaskLost(task, task.LostWorkers!, cause: null);
         }
     }
 
@@ -416,7 +416,7 @@ internal sealed class Coordinator : IAsyncDisposable
 
         foreach (var task in lost)
         {
-            _events.TaskLost(task, task.LostWorkers!);
+            _events.TaskLost(task, task.LostWorkers!, cause: null);
         }
     }
 
