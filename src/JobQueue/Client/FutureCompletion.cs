@@ -65,15 +65,18 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
         }
     }
 
-    /// <summary>Completes each reported task of a partition with its own value, error or cancellation.</summary>
+    /// <summary>
+    /// Completes each reported task of a partition with its own value, error or cancellation. What a worker sent is
+    /// not trusted to be well formed: a bad item fails its own future, and the partition's other items complete.
+    /// </summary>
     private void Complete(TaskRecord[] tasks, TaskResult result, string worker)
     {
         var values = result.Values.Span;
         var (errors, cancellations) = (result.Failures?.Errors, result.Failures?.Cancelled);
-        var (start, error, cancelled) = (0, 0, 0);
+        var (start, error, cancelled) = (0L, 0, 0);
         for (var i = 0; i < result.ValueEnds.Count && i < tasks.Length; i++)
         {
-            var end = (int)result.ValueEnds[i];
+            long end = result.ValueEnds[i];
             var future = (Future)tasks[i].Owner;
             if (errors is not null && error < errors.Count && errors[error].Item == i)
             {
@@ -86,13 +89,39 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
                 cancelled++;
                 future.TrySetCancelled();
             }
+            else if (end < start || end > values.Length)
+            {
+                var problem = end < start ? $"its value ends at byte {end}, before it starts at byte {start}" : $"its value ends at byte {end}, past the end of the values sent ({values.Length} bytes)";
+                FailMalformed(tasks[i], worker, $"Worker {worker} sent a malformed result for item {tasks[i].Index} of map {tasks[i].Map.Number}: {problem}.");
+            }
             else
             {
-                future.TrySetResult(values[start..end]);
+                SetResult(tasks[i], values[(int)start..(int)end], worker);
             }
 
             start = end;
         }
+    }
+
+    private void SetResult(TaskRecord task, ReadOnlySpan<byte> value, string worker)
+    {
+        try
+        {
+            ((Future)task.Owner).TrySetResult(value);
+        }
+        catch (Exception exception)
+        {
+            // Decoding refuses bad bytes with its own exceptions, which the future reports; anything else escaping
+            // it must still fail only this item: were this loop to end, every later result would stay pending.
+            FailMalformed(task, worker, $"The result of item {task.Index} of map {task.Map.Number} from worker {worker} could not be decoded: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private void FailMalformed(TaskRecord task, string worker, string message)
+    {
+        var type = typeof(InvalidDataException).FullName!;
+        ((Future)task.Owner).TrySetException(new RemoteTaskException(type, message, ""));
+        RecordFailure(task, worker, type, message, "");
     }
 
     private void RecordFailure(TaskRecord task, string worker, string type, string message, string stackTrace) =>
