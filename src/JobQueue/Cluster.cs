@@ -366,7 +366,7 @@ public abstract class Cluster : IAsyncDisposable
 
         var checkpoint = _checkpoints.Open(function, options, Logger);
         var coordinator = Coordinator;
-        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, options.AllowedFailures, options.BatchSize);
+        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, options.AllowedFailures, options.BatchSize, options.MaxResultSizeBytes);
         MapSubmission.SubmitChunk(coordinator, map, list, futures, 0, options.ChunkSize ?? list.Count, checkpoint);
         foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])
         {

@@ -115,13 +115,14 @@ internal sealed class Coordinator : IAsyncDisposable
 
     /// <summary>
     /// Numbers a new map of <paramref name="count"/> items and reserves its task ids; <see cref="Submit"/> then queues its
-    /// tasks. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements.
+    /// tasks. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements; an
+    /// item whose encoded result is over <paramref name="maxResultSize"/> bytes fails.
     /// </summary>
-    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
+    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize, long maxResultSize = ChannelLimits.DefaultMaxResultSize)
     {
         lock (_gate)
         {
-            var map = _scheduler.BeginMap(functionId, count, allowedFailures, batchSize);
+            var map = _scheduler.BeginMap(functionId, count, allowedFailures, batchSize, maxResultSize);
             map.Statistics.EstimatedPartitionSize = () =>
             {
                 lock (_gate)
@@ -339,6 +340,15 @@ internal sealed class Coordinator : IAsyncDisposable
     /// <summary>Takes a worker's results and credit, deals it more, and hands what it reported to <see cref="ICoordinatorEvents"/>.</summary>
     internal void TakeResults(WorkerSession session, ResultBatch batch)
     {
+        foreach (var result in batch.Results)
+        {
+            if (result.ExternalItems.Count > 0 || !session.Incoming.IsEmpty)
+            {
+                // Outside the lock: this may copy large values.
+                session.Incoming.Complete(result, FirstIndexHeld(session, result.Id) ?? 0);
+            }
+        }
+
         var completed = new List<(TaskRecord[] Tasks, TaskResult Result)>(batch.Results.Count);
         lock (_gate)
         {
@@ -349,6 +359,31 @@ internal sealed class Coordinator : IAsyncDisposable
         if (completed.Count > 0)
         {
             _events.ResultsArrived(completed, session.Name);
+        }
+    }
+
+    /// <summary>Takes a piece of a large result, for a partition the worker holds; the map's MaxResultSize bounds what is kept.</summary>
+    internal void TakeValuePart(WorkerSession session, ValuePart part)
+    {
+        long limit;
+        lock (_gate)
+        {
+            if (!session.Assigned.TryGetValue(part.Partition, out var partition))
+            {
+                return;
+            }
+
+            limit = partition.Map.MaxResultSize;
+        }
+
+        session.Incoming.Add(part, limit);
+    }
+
+    private long? FirstIndexHeld(WorkerSession session, ulong partition)
+    {
+        lock (_gate)
+        {
+            return session.Assigned.TryGetValue(partition, out var held) ? held.Tasks[0].Index : null;
         }
     }
 
@@ -369,7 +404,20 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    internal void SendFiles(WorkerSession session, IEnumerable<ByteString> hashes) => _files.Send(session, hashes);
+    /// <summary>Sends the files a worker asked for, as its window allows, until its call ends.</summary>
+    internal async Task SendFilesAsync(WorkerSession session, IEnumerable<ByteString> hashes, CancellationToken callEnded)
+    {
+        try
+        {
+            // Off the read loop, which goes on reading while the files are sent.
+            await Task.Yield();
+            await _files.SendAsync(session, [.. hashes], callEnded).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (callEnded.IsCancellationRequested)
+        {
+            // The worker is gone; it fetches again when it reconnects.
+        }
+    }
 
     /// <summary>Removes a worker whose call ended and reschedules what it held; tasks whose workers kept dying are reported lost.</summary>
     internal void Leave(WorkerSession session)

@@ -1,4 +1,5 @@
 using JobQueue.Maps;
+using JobQueue.Protocol;
 
 namespace JobQueue.Coordination;
 
@@ -23,6 +24,9 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
     public int AllowedFailures { get; } = allowedFailures;
 
     public PartitionSizer Sizer { get; } = new(batchSize);
+
+    /// <summary>The largest encoded result an item may have (MapOptions.MaxResultSize), in bytes.</summary>
+    public long MaxResultSize { get; init; } = ChannelLimits.DefaultMaxResultSize;
 
     public MapStatistics Statistics { get; } = new();
 

@@ -55,9 +55,9 @@ internal sealed class Scheduler
         return id;
     }
 
-    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize)
+    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize, long maxResultSize)
     {
-        var map = new MapState(_nextMapNumber++, _nextTaskId, count, functionId, allowedFailures, batchSize);
+        var map = new MapState(_nextMapNumber++, _nextTaskId, count, functionId, allowedFailures, batchSize) { MaxResultSize = maxResultSize };
         _nextTaskId += (ulong)count;
         _recentMaps.Enqueue(map);
         if (_recentMaps.Count > RecentMapsKept)
@@ -195,13 +195,16 @@ internal sealed class Scheduler
                 session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
             }
 
-            var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index };
+            var spec = new TaskSpec
+            {
+                Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index,
+                MaxResultSize = (ulong)partition.Map.MaxResultSize,
+            };
             var bytes = 0L;
             foreach (var task in partition.Tasks)
             {
                 task.Worker = session;
-                spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(task.Argument));
-                bytes += task.Argument.Length;
+                bytes += LargeArguments.Add(spec, task.Argument);
             }
 
             session.Assigned[partition.Id] = partition;
