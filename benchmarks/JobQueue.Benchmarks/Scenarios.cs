@@ -34,6 +34,7 @@ internal static class Scenarios
         new("queued_memory", ["queued_memory"], ["bytes/task"], QueuedMemoryAsync),
         CheckpointCost.Scenario,
         DashboardCost.Scenario,
+        FetchScattered.Scenario,
     ];
 
     // Static methods rather than lambdas: the warm-up and the measured run then share one function, which the
