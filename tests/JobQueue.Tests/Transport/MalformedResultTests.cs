@@ -51,6 +51,47 @@ public sealed class MalformedResultTests
         }
     }
 
+    [Fact]
+    public async Task Pieces_of_large_results_are_assembled_and_a_worker_over_MaxResultSize_or_missing_pieces_fails_only_those_items()
+    {
+        var directory = Directory.CreateTempSubdirectory("jobqueue-pieces-");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var coordinator = StandaloneCoordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "c.secret")));
+        try
+        {
+            await using var worker = await ProtocolWorker.ConnectAsync(coordinator, "oversharer", timeout.Token);
+            var definition = FunctionReference.Describe((int x) => new byte[x], FunctionShape.OneArgument, NullLogger.Instance);
+            var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), count: 4, allowedFailures: 1, batchSize: 4, maxResultSize: 10_000_000);
+            var futures = Enumerable.Range(0, 4).Select(_ => new Future<byte[]>()).ToArray();
+            coordinator.Submit(map, [.. futures.Select((future, i) => ((Future)future, ValueCodec.Encode(i, TypeAllowlist.Client)))]);
+            var partition = Assert.Single(await worker.TakePartitionsAsync(1, timeout.Token));
+
+            // Item 0 inline; item 1 in three pieces; item 2 claims 20 MB, over the map's 10 MB; item 3 is reported without pieces.
+            var (small, large) = (ValueCodec.Encode(new byte[] { 1, 2, 3 }, TypeAllowlist.Client), ValueCodec.Encode(Enumerable.Range(0, 2_500_000).Select(i => (byte)i).ToArray(), TypeAllowlist.Client));
+            foreach (var piece in large.Chunk(1 << 20))
+            {
+                await worker.SendAsync(new FromWorker { ValuePart = new ValuePart { Partition = partition.Id, Item = 1, Size = (ulong)large.Length, Data = ByteString.CopyFrom(piece) } }, timeout.Token);
+            }
+
+            await worker.SendAsync(new FromWorker { ValuePart = new ValuePart { Partition = partition.Id, Item = 2, Size = 20_000_000, Data = ByteString.CopyFrom(new byte[1000]) } }, timeout.Token);
+            var result = new TaskResult { Id = partition.Id, Values = ByteString.CopyFrom(small), ValueEnds = { (uint)small.Length, (uint)small.Length, (uint)small.Length, (uint)small.Length }, ExternalItems = { 1, 2, 3 } };
+            await worker.SendAsync(new FromWorker { Results = new ResultBatch { Results = { result } } }, timeout.Token);
+            await Task.WhenAll(futures.Select(future => future.AsTask().ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(timeout.Token);
+
+            Assert.Equal([1, 2, 3], await futures[0]);
+            Assert.Equal(Enumerable.Range(0, 2_500_000).Select(i => (byte)i), await futures[1]);
+            Assert.Contains("MaxResultSize", Failure(futures[2]).Message);
+            Assert.Contains("item 2", Failure(futures[2]).Message);
+            Assert.Contains("without sending it", Failure(futures[3]).Message);
+            Assert.Single(coordinator.Workers);
+        }
+        finally
+        {
+            await coordinator.DisposeAsync();
+            directory.Delete(recursive: true);
+        }
+    }
+
     private static RemoteTaskException Failure(Future future) => Assert.IsType<RemoteTaskException>(future.Exception);
 
     /// <summary>
