@@ -404,20 +404,8 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends the files a worker asked for, as its window allows, until its call ends.</summary>
-    internal async Task SendFilesAsync(WorkerSession session, IEnumerable<ByteString> hashes, CancellationToken callEnded)
-    {
-        try
-        {
-            // Off the read loop, which goes on reading while the files are sent.
-            await Task.Yield();
-            await _files.SendAsync(session, [.. hashes], callEnded).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (callEnded.IsCancellationRequested)
-        {
-            // The worker is gone; it fetches again when it reconnects.
-        }
-    }
+    /// <summary>Serves the files workers fetch.</summary>
+    internal FileServer Files => _files;
 
     /// <summary>Removes a worker whose call ended and reschedules what it held; tasks whose workers kept dying are reported lost.</summary>
     internal void Leave(WorkerSession session)

@@ -17,20 +17,30 @@ internal sealed class FileServer
     /// <summary>Bytes of files sent so far: a diagnostic counter.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
-    // Only what this process put into ShippedFiles can be asked for: a hash is not a path.
-    public async Task SendAsync(WorkerSession session, IEnumerable<ByteString> hashes, CancellationToken cancellationToken)
+    /// <summary>Sends the files a worker asked for, as its window allows, until its call ends.</summary>
+    /// <remarks>Only what this process put into ShippedFiles can be asked for: a hash is not a path.</remarks>
+    public async Task SendAsync(WorkerSession session, IReadOnlyList<ByteString> hashes, CancellationToken callEnded)
     {
-        foreach (var sha256 in hashes)
+        // Off the read loop, which goes on reading while the files are sent.
+        await Task.Yield();
+        try
         {
-            try
+            foreach (var sha256 in hashes)
             {
-                await SendAsync(session, sha256, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await SendAsync(session, sha256, callEnded).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    // Ends the worker's transfer, even halfway: what waits for the file fails with this reason.
+                    await SendChunkAsync(session, new FileChunk { Sha256 = sha256, Last = true, Error = $"reading it failed: {exception.Message}" }, callEnded).ConfigureAwait(false);
+                }
             }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                // Ends the worker's transfer, even halfway: what waits for the file fails with this reason.
-                await SendChunkAsync(session, new FileChunk { Sha256 = sha256, Last = true, Error = $"reading it failed: {exception.Message}" }, cancellationToken).ConfigureAwait(false);
-            }
+        }
+        catch (OperationCanceledException) when (callEnded.IsCancellationRequested)
+        {
+            // The worker is gone; it fetches again when it reconnects.
         }
     }
 

@@ -66,7 +66,7 @@ internal sealed class WorkerCall(Coordinator coordinator, WorkerSession session,
                     coordinator.TakeHeartbeat(session, message.Heartbeat);
                     break;
                 case FromWorker.MessageOneofCase.Fetch:
-                    _ = coordinator.SendFilesAsync(session, message.Fetch.Sha256, cancellationToken);
+                    _ = coordinator.Files.SendAsync(session, [.. message.Fetch.Sha256], cancellationToken);
                     break;
                 case FromWorker.MessageOneofCase.Leaving:
                     coordinator.TakeLeaving(session);
