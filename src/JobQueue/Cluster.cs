@@ -20,7 +20,7 @@ namespace JobQueue;
 /// <c>Submit</c>, <c>WaitForWorkersAsync</c>) or <see cref="StartAsync"/>. Dispose it (<c>await using</c>) to stop
 /// every worker and, on a batch system, cancel every job.
 /// </summary>
-public abstract class Cluster : IAsyncDisposable
+public abstract partial class Cluster : IAsyncDisposable
 {
     private readonly CoordinatorSettings _coordinatorSettings;
     private readonly Lock _startLock = new();
@@ -173,6 +173,11 @@ public abstract class Cluster : IAsyncDisposable
     {
         using var interruptible = CellScope.Link(cancellationToken);
         cancellationToken = interruptible.Token;
+        if (futures is MapResult<TResult> map)
+        {
+            return await map.Items.GatherAsync(errors, cancellationToken).ConfigureAwait(false); // without a future per item
+        }
+
         var tasks = futures.Select(future => future.AsTask()).ToArray();
         if (errors == GatherErrors.CollectAll)
         {
@@ -357,25 +362,21 @@ public abstract class Cluster : IAsyncDisposable
         options ??= new MapOptions();
         MapSubmission.Validate(options);
         var definition = FunctionReference.Describe(function, shape, Logger);
-        var list = items as IReadOnlyList<T> ?? items.ToArray();
-        var futures = new Future<TResult>[list.Count];
-        for (var i = 0; i < futures.Length; i++)
-        {
-            futures[i] = new Future<TResult>();
-        }
-
+        // A copy: the items are encoded as they are sent, and the caller may change its collection meanwhile.
+        var list = items.ToArray();
         var checkpoint = _checkpoints.Open(function, options, Logger);
         var coordinator = Coordinator;
-        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Count, options.AllowedFailures, options.BatchSize, options.MaxResultSizeBytes);
-        MapSubmission.SubmitChunk(coordinator, map, list, futures, 0, options.ChunkSize ?? list.Count, checkpoint);
+        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Length, options.AllowedFailures, options.BatchSize, options.MaxResultSizeBytes);
+        var results = new MapItems<TResult>(map, list.Length);
+        MapFeeder<T, TResult>.Start(coordinator, list, results, checkpoint, options.ChunkSize);
         foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])
         {
             if (token.CanBeCanceled)
             {
-                token.Register(() => Array.ForEach(futures, future => future.Cancel()));
+                token.Register(results.CancelAll);
             }
         }
 
-        return new MapResult<TResult>(futures, map.Statistics);
+        return new MapResult<TResult>(results, map.Statistics);
     }
 }

@@ -82,6 +82,20 @@ if (args is ["crowded"])
     return;
 }
 
+// A user's program that a test kills: an SshCluster of NAME with two workers on 127.0.0.1 through the test sshd
+// (PORT, USER, KEY, KNOWNHOSTS) and a 5 s death timeout; it prints "ready" once both are connected, and waits.
+if (args is ["ssh", var name, var port, var user, var key, var knownHosts])
+{
+    var ssh = new SshCluster(new SshClusterOptions
+    {
+        Name = name, Hosts = ["127.0.0.1"], WorkersPerHost = 2, MemoryLimit = "1GiB", DeathTimeout = TimeSpan.FromSeconds(5), DashboardAddress = null,
+        Ssh = new SshOptions { Port = int.Parse(port), User = user, IdentityFile = key, KnownHostsFile = knownHosts },
+    });
+    await ssh.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
+    Console.WriteLine("ready");
+    await Task.Delay(Timeout.Infinite);
+}
+
 // A user's program that a test kills: it starts a LocalCluster, prints its workers' process ids, and waits.
 await using var cluster = new LocalCluster(new LocalOptions { Workers = 2 });
 await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));

@@ -67,15 +67,19 @@ internal sealed class ClusterCheckpoints : IAsyncDisposable
 /// <summary>One map's use of a checkpoint: the key of each item, and which items are already done.</summary>
 internal sealed class CheckpointedMap(CheckpointStore store, Func<object?, string>? key, ILogger logger)
 {
+    // What the checkpoint held when the map began, read once: a map sends its items in many chunks (a stream in
+    // many more), and what it stores itself meanwhile is for other items.
+    private readonly Lazy<Dictionary<string, byte[]>> _stored = new(store.LoadResults);
+
     /// <summary>Where the result of the item at <paramref name="index"/> is stored as it arrives: its key in the checkpoint.</summary>
     /// <exception cref="ArgumentException"><see cref="MapOptions.Key"/> failed or gave no key.</exception>
-    public CheckpointEntry Track(object? item, byte[] argument, int index) =>
+    public CheckpointEntry Track(object? item, byte[] argument, long index) =>
         new(store, key is null ? DefaultKey(argument) : UserKey(item, index));
 
     /// <summary>The stored result of each entry, in order; null for those still to compute.</summary>
     public byte[]?[] Resume(IReadOnlyList<CheckpointEntry> entries)
     {
-        var stored = store.LoadResults();
+        var stored = _stored.Value;
         var values = new byte[]?[entries.Count];
         var toCompute = 0;
         for (var i = 0; i < values.Length; i++)
@@ -92,7 +96,7 @@ internal sealed class CheckpointedMap(CheckpointStore store, Func<object?, strin
     // The first 128 bits of the SHA-256 of the item's encoding: equal items share a key whatever process encodes them.
     private static string DefaultKey(byte[] argument) => Convert.ToHexStringLower(SHA256.HashData(argument).AsSpan(0, 16));
 
-    private string UserKey(object? item, int index)
+    private string UserKey(object? item, long index)
     {
         string? userKey;
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using JobQueue.Checkpoints;
 using JobQueue.Coordination;
@@ -22,8 +23,11 @@ public enum FutureStatus
 }
 
 /// <summary>A task sent to the cluster. Await a <see cref="Future{T}"/> for its result.</summary>
-public abstract class Future
+public abstract class Future : ITaskOwner
 {
+    // A future of a map's item asks its map; one of its own (a stream's) holds its task once queued.
+    private readonly IMapItems? _map;
+    private readonly long _index;
     private Coordinator? _coordinator;
     private TaskRecord? _task;
 
@@ -31,8 +35,10 @@ public abstract class Future
     {
     }
 
-    /// <summary>The task's id within its cluster; 0 until the task is queued (a later chunk of a map, <see cref="MapOptions.ChunkSize"/>).</summary>
-    public ulong Id => Volatile.Read(ref _task)?.Id ?? 0;
+    private protected Future(IMapItems map, long index) => (_map, _index) = (map, index);
+
+    /// <summary>The task's id within its cluster; 0 until the task is queued (a stream's item not yet read).</summary>
+    public ulong Id => _map?.IdOf(_index) ?? Volatile.Read(ref _task)?.Id ?? 0;
 
     public FutureStatus Status => Completion.Status switch
     {
@@ -48,7 +54,7 @@ public abstract class Future
     internal abstract Task Completion { get; }
 
     /// <summary>Whether a worker holds the task now; read without the coordinator's lock, for counts that are a moment old anyway.</summary>
-    internal bool IsOnWorker => Volatile.Read(ref _task)?.Worker is not null;
+    internal bool IsOnWorker => _map?.IsOnWorker(_index) ?? Volatile.Read(ref _task)?.Worker is not null;
 
     /// <summary>Where the result is stored before the future completes; null without a checkpoint.</summary>
     internal CheckpointEntry? Checkpoint { get; set; }
@@ -56,7 +62,13 @@ public abstract class Future
     /// <summary>Cancels the task: a queued task never runs; a running one sees its cancellation token signalled.</summary>
     public void Cancel()
     {
-        // A future of a chunk not yet sent (MapOptions.ChunkSize) has no coordinator: its chunk skips it.
+        if (_map is not null)
+        {
+            _map.Cancel(_index);
+            return;
+        }
+
+        // A future not yet queued has no coordinator: its submission skips it.
         if (Volatile.Read(ref _task) is not { } task || _coordinator!.Cancel(task))
         {
             TrySetCancelled();
@@ -76,6 +88,12 @@ public abstract class Future
     internal abstract bool TrySetException(Exception exception);
 
     internal abstract bool TrySetCancelled();
+
+    void ITaskOwner.SetResult(TaskRecord task, ReadOnlySpan<byte> value) => TrySetResult(value);
+
+    void ITaskOwner.SetException(TaskRecord task, Exception exception) => TrySetException(exception);
+
+    void ITaskOwner.SetCancelled(TaskRecord task) => TrySetCancelled();
 }
 
 /// <summary>A task whose result is a <typeparamref name="T"/>: <c>T value = await future;</c>.</summary>
@@ -84,6 +102,12 @@ public sealed class Future<T> : Future
     private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal Future()
+    {
+    }
+
+    /// <summary>The future of the item at <paramref name="index"/> of <paramref name="map"/>, which completes it.</summary>
+    internal Future(IMapItems map, long index)
+        : base(map, index)
     {
     }
 
@@ -101,14 +125,9 @@ public sealed class Future<T> : Future
             return false;
         }
 
-        T decoded;
-        try
+        if (!TryDecode(value, out var decoded, out var failure))
         {
-            decoded = ValueCodec.Decode<T>(value, TypeAllowlist.Client);
-        }
-        catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
-        {
-            return _result.TrySetException(new RemoteTaskException(exception.GetType().FullName!, $"The result could not be decoded as {typeof(T).Name}: {exception.Message}", ""));
+            return _result.TrySetException(failure);
         }
 
         if (Checkpoint is { } checkpoint)
@@ -118,6 +137,26 @@ public sealed class Future<T> : Future
         }
 
         return _result.TrySetResult(decoded);
+    }
+
+    /// <summary>Completes the future with a result already decoded.</summary>
+    internal bool TrySetValue(T value) => _result.TrySetResult(value);
+
+    /// <summary>Decodes a result; a value that cannot be decoded gives the <see cref="RemoteTaskException"/> its task fails with.</summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> value, out T decoded, [NotNullWhen(false)] out RemoteTaskException? failure)
+    {
+        try
+        {
+            decoded = ValueCodec.Decode<T>(value, TypeAllowlist.Client);
+            failure = null;
+            return true;
+        }
+        catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
+        {
+            decoded = default!;
+            failure = new RemoteTaskException(exception.GetType().FullName!, $"The result could not be decoded as {typeof(T).Name}: {exception.Message}", "");
+            return false;
+        }
     }
 
     internal override bool TrySetException(Exception exception) => _result.TrySetException(exception);

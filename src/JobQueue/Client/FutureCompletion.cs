@@ -7,7 +7,7 @@ using JobQueue.Dashboard;
 namespace JobQueue;
 
 /// <summary>
-/// The client side of <see cref="ICoordinatorEvents"/>: completes each task's future, its owner. Results are
+/// The client side of <see cref="ICoordinatorEvents"/>: completes each task through its owner (<see cref="ITaskOwner"/>). Results are
 /// decoded here, on one loop of its own rather than on the workers' network threads, in the order they arrived;
 /// disposing waits until every result that arrived has completed its future (and reached its checkpoint).
 /// </summary>
@@ -34,11 +34,11 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
     public void TaskLost(TaskRecord task, IReadOnlyList<string> workers)
     {
         var exception = new WorkerLostException(workers);
-        ((Future)task.Owner).TrySetException(exception);
+        ((ITaskOwner)task.Owner).SetException(task, exception);
         RecordFailure(task, workers[^1], typeof(WorkerLostException).FullName!, exception.Message, "");
     }
 
-    public void TaskAbandoned(TaskRecord task, Exception reason) => ((Future)task.Owner).TrySetException(reason);
+    public void TaskAbandoned(TaskRecord task, Exception reason) => ((ITaskOwner)task.Owner).SetException(task, reason);
 
     public void WorkerChanged(WorkerInfo worker, bool connected) => _workerChanged(worker, connected);
 
@@ -77,17 +77,17 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
         for (var i = 0; i < result.ValueEnds.Count && i < tasks.Length; i++)
         {
             long end = result.ValueEnds[i];
-            var future = (Future)tasks[i].Owner;
+            var (task, owner) = (tasks[i], (ITaskOwner)tasks[i].Owner);
             if (errors is not null && error < errors.Count && errors[error].Item == i)
             {
                 var thrown = errors[error++].Error;
-                future.TrySetException(new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
+                owner.SetException(task, new RemoteTaskException(thrown.Type, thrown.Message, thrown.StackTrace));
                 RecordFailure(tasks[i], worker, thrown.Type, thrown.Message, thrown.StackTrace);
             }
             else if (cancellations is not null && cancelled < cancellations.Count && cancellations[cancelled] == i)
             {
                 cancelled++;
-                future.TrySetCancelled();
+                owner.SetCancelled(task);
             }
             else if (end < start || end > values.Length)
             {
@@ -96,7 +96,7 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
             }
             else
             {
-                SetResult(tasks[i], values[(int)start..(int)end], worker);
+                SetResult(task, values[(int)start..(int)end], worker);
             }
 
             start = end;
@@ -107,7 +107,7 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
     {
         try
         {
-            ((Future)task.Owner).TrySetResult(value);
+            ((ITaskOwner)task.Owner).SetResult(task, value);
         }
         catch (Exception exception)
         {
@@ -120,7 +120,7 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
     private void FailMalformed(TaskRecord task, string worker, string message)
     {
         var type = typeof(InvalidDataException).FullName!;
-        ((Future)task.Owner).TrySetException(new RemoteTaskException(type, message, ""));
+        ((ITaskOwner)task.Owner).SetException(task, new RemoteTaskException(type, message, ""));
         RecordFailure(task, worker, type, message, "");
     }
 

@@ -3,15 +3,19 @@ using JobQueue.Maps;
 
 namespace JobQueue;
 
-/// <summary>The futures of a <c>Map</c>, one per item, in the items' order.</summary>
-public sealed class MapResult<T> : IReadOnlyList<Future<T>>
+/// <summary>
+/// The futures of a <c>Map</c>, one per item, in the items' order. The map keeps each item's state and result
+/// compactly; a <see cref="Future{T}"/> is made when you look at an item (a pending item keeps the one made until it
+/// is decided), so a map of millions of items costs a few bytes per item beyond its results.
+/// </summary>
+public sealed class MapResult<T> : IReadOnlyList<Future<T>>, IMapCounts
 {
-    private readonly Future<T>[] _futures;
+    private readonly MapItems<T> _items;
     private readonly MapStatistics _statistics;
 
-    internal MapResult(Future<T>[] futures, MapStatistics statistics)
+    internal MapResult(MapItems<T> items, MapStatistics statistics)
     {
-        _futures = futures;
+        _items = items;
         _statistics = statistics;
     }
 
@@ -20,16 +24,24 @@ public sealed class MapResult<T> : IReadOnlyList<Future<T>>
 
     internal MapStatistics Statistics => _statistics;
 
-    public int Count => _futures.Length;
+    internal MapItems<T> Items => _items;
 
-    public Future<T> this[int index] => _futures[index];
+    public int Count => _items.Count;
 
-    public IEnumerator<Future<T>> GetEnumerator() => ((IEnumerable<Future<T>>)_futures).GetEnumerator();
+    public Future<T> this[int index] => _items.FutureAt(index);
 
-    IEnumerator IEnumerable.GetEnumerator() => _futures.GetEnumerator();
+    public IEnumerator<Future<T>> GetEnumerator()
+    {
+        for (var index = 0; index < _items.Count; index++)
+        {
+            yield return _items.FutureAt(index);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>How many of the tasks are done, running, queued and failed, now.</summary>
-    public MapCounts Counts => MapCounts.Of(_futures);
+    public MapCounts Counts => _items.Counts;
 
     /// <summary>The counts, e.g. <c>MapResult&lt;Int32&gt;: 10 tasks: 7 done, 1 running, 2 queued, 0 failed</c> (not the futures one by one).</summary>
     public override string ToString() => $"MapResult<{typeof(T).Name}>: {Counts}";

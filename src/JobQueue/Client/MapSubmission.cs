@@ -7,9 +7,8 @@ using JobQueue.JobScripts;
 namespace JobQueue;
 
 /// <summary>
-/// How a map's items reach the coordinator: checked options, each item encoded and given a task record that points
-/// back to its future, items already in the checkpoint completed at once, and with <see cref="MapOptions.ChunkSize"/>
-/// one chunk at a time, the next once the previous has finished.
+/// How a map's items reach the coordinator: checked options, and each item encoded and given a task record that
+/// reports to its owner, items already in the checkpoint decided at once.
 /// </summary>
 internal static class MapSubmission
 {
@@ -20,6 +19,7 @@ internal static class MapSubmission
         OptionChecks.Positive(options.AllowedFailures, nameof(MapOptions), nameof(MapOptions.AllowedFailures), "AllowedFailures = 3");
         OptionChecks.Positive(options.BatchSize, nameof(MapOptions), nameof(MapOptions.BatchSize), "BatchSize = 100 items per message, or 1 to send items alone");
         OptionChecks.Positive(options.ChunkSize, nameof(MapOptions), nameof(MapOptions.ChunkSize), "ChunkSize = 10000 items gathered before dispatch");
+        OptionChecks.Positive(options.MaxInFlight, nameof(MapOptions), nameof(MapOptions.MaxInFlight), "MaxInFlight = 100000 items of a MapStream between reading and yielding");
         if (options is { BatchSize: { } batch, ChunkSize: { } chunk } && chunk < batch)
         {
             throw new ArgumentException(
@@ -28,31 +28,46 @@ internal static class MapSubmission
         }
     }
 
-    /// <summary>Encodes and queues the chunk of items that starts at <paramref name="first"/>; the next chunk follows once it has finished.</summary>
-    public static void SubmitChunk<T>(Coordinator coordinator, MapState map, IReadOnlyList<T> items, Future[] futures, int first, int chunkSize, CheckpointedMap? checkpoint)
+    /// <summary>
+    /// Encodes <paramref name="count"/> items from <paramref name="first"/> and returns the task records to queue. An
+    /// item's index in its map is <paramref name="indexOffset"/> plus its position in <paramref name="items"/>; items
+    /// already decided (cancelled) are skipped, and those whose results the checkpoint holds are decided from it instead.
+    /// </summary>
+    /// <exception cref="ArgumentException">An item cannot be sent to workers, or the checkpoint's key failed for it.</exception>
+    public static List<TaskRecord> Prepare<T>(
+        Coordinator coordinator, MapState map, IReadOnlyList<T> items, int first, int count, long indexOffset, IItemSlots slots, CheckpointedMap? checkpoint)
     {
-        var count = Math.Min(chunkSize, items.Count - first);
         var started = Stopwatch.GetTimestamp();
         var arguments = new byte[count][];
+        var tracked = new List<(int Position, CheckpointEntry Entry)>();
         for (var i = 0; i < count; i++)
         {
-            arguments[i] = EncodeArgument(items[first + i], first + i);
+            var index = indexOffset + first + i;
+            if (slots.IsDecided(index))
+            {
+                continue;
+            }
+
+            arguments[i] = EncodeArgument(items[first + i], index);
             if (checkpoint is not null)
             {
-                futures[first + i].Checkpoint = checkpoint.Track(items[first + i], arguments[i], first + i);
+                var entry = checkpoint.Track(items[first + i], arguments[i], index);
+                slots.SetCheckpoint(index, entry);
+                tracked.Add((i, entry));
             }
         }
 
-        // Items whose results the checkpoint holds complete now, and are not queued.
+        // Items whose results the checkpoint holds are decided now, and are not queued.
         if (checkpoint is not null)
         {
-            var stored = checkpoint.Resume([.. futures.Skip(first).Take(count).Select(future => future.Checkpoint!)]);
-            for (var i = 0; i < count; i++)
+            var stored = checkpoint.Resume([.. tracked.Select(item => item.Entry)]);
+            for (var j = 0; j < stored.Length; j++)
             {
-                if (stored[i] is { } value)
+                if (stored[j] is { } value)
                 {
-                    futures[first + i].Checkpoint = null;
-                    futures[first + i].TrySetResult(value);
+                    var index = indexOffset + first + tracked[j].Position;
+                    slots.SetCheckpoint(index, null);
+                    slots.Resume(index, value);
                 }
             }
         }
@@ -60,44 +75,20 @@ internal static class MapSubmission
         var tasks = new List<TaskRecord>(count);
         for (var i = 0; i < count; i++)
         {
-            // Cancelled before its chunk was sent, or resumed from the checkpoint.
-            if (!futures[first + i].Completion.IsCompleted)
+            var index = indexOffset + first + i;
+            if (arguments[i] is { } argument && !slots.IsDecided(index))
             {
-                var task = new TaskRecord(map, first + i, arguments[i], futures[first + i]);
-                futures[first + i].Bind(coordinator, task);
+                var task = new TaskRecord(map, index, argument, slots.OwnerOf(index));
+                slots.Queued(index, coordinator, task);
                 tasks.Add(task);
             }
         }
 
         map.Statistics.AddEncoding(Stopwatch.GetElapsedTime(started));
-        coordinator.Submit(tasks);
-        var next = first + count;
-        if (next >= items.Count)
-        {
-            return;
-        }
-
-        _ = Task.WhenAll(futures.Skip(first).Take(count).Select(future => future.Completion)).ContinueWith(
-            _ =>
-            {
-                try
-                {
-                    SubmitChunk(coordinator, map, items, futures, next, chunkSize, checkpoint);
-                }
-                catch (Exception exception) when (exception is ArgumentException or ObjectDisposedException)
-                {
-                    // Nobody waits on this continuation: the futures not yet queued carry the error.
-                    foreach (var future in futures.Skip(next))
-                    {
-                        future.TrySetException(exception);
-                    }
-                }
-            },
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return tasks;
     }
 
-
-    private static byte[] EncodeArgument<T>(T item, int index)
+    private static byte[] EncodeArgument<T>(T item, long index)
     {
         try
         {

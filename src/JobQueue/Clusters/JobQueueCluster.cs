@@ -7,7 +7,6 @@ using JobQueue.Scaling;
 using JobQueue.Scripting;
 using JobQueue.JobScripts;
 using JobQueue.Submission;
-using JobQueue.Submission.SshNet;
 using Microsoft.Extensions.Logging;
 
 namespace JobQueue;
@@ -71,9 +70,7 @@ public abstract class JobQueueCluster : Cluster, IJobWorkers, IAdaptiveCluster
                     nameof(options.WorkerCommand));
             }
 
-            commands = ssh.Client == SshClientKind.OpenSsh
-                ? new SshCommandRunner(ssh, options.CommandDirectory, commandTimeout)
-                : new SshNetCommandRunner(ssh, options.CommandDirectory, Logger);
+            commands = SshRunners.Create(ssh, options.CommandDirectory, commandTimeout, Logger);
         }
         else
         {

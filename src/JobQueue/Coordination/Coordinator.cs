@@ -114,11 +114,12 @@ internal sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>
-    /// Numbers a new map of <paramref name="count"/> items and reserves its task ids; <see cref="Submit"/> then queues its
-    /// tasks. A null <paramref name="batchSize"/> (items per partition) is learned from the workers' measurements; an
-    /// item whose encoded result is over <paramref name="maxResultSize"/> bytes fails.
+    /// Numbers a new map of <paramref name="count"/> items (null for a stream, whose items are counted as they come)
+    /// and reserves its task ids; <see cref="Submit"/> then queues its tasks. A null <paramref name="batchSize"/>
+    /// (items per partition) is learned from the workers' measurements; an item whose encoded result is over
+    /// <paramref name="maxResultSize"/> bytes fails.
     /// </summary>
-    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize, long maxResultSize = ChannelLimits.DefaultMaxResultSize)
+    public MapState BeginMap(uint functionId, int? count, int allowedFailures, int? batchSize, long maxResultSize = ChannelLimits.DefaultMaxResultSize)
     {
         lock (_gate)
         {
@@ -131,6 +132,15 @@ internal sealed class Coordinator : IAsyncDisposable
                 }
             };
             return map;
+        }
+    }
+
+    /// <summary>How many of <paramref name="map"/>'s items keep the connected worker threads busy with full partitions.</summary>
+    public int ItemsToKeepBusy(MapState map)
+    {
+        lock (_gate)
+        {
+            return map.Sizer.ItemsToKeepBusy(_workers.Sessions.Sum(session => (int)session.Registration.Threads));
         }
     }
 
@@ -333,7 +343,7 @@ internal sealed class Coordinator : IAsyncDisposable
             _workers.Add(session);
         }
 
-        _logger.LogInformation("Worker {Worker} connected from {Host} ({Threads} threads)", session.Name, session.Registration.Host, session.Registration.Threads);
+        _logger.LogInformation("Worker {Worker} connected from {Host} ({Peer}, {Threads} threads)", session.Name, session.Registration.Host, session.Peer, session.Registration.Threads);
         _events.WorkerChanged(session.Describe(), true);
     }
 

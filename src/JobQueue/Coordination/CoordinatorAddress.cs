@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using JobQueue.Protocol;
 
 namespace JobQueue.Coordination;
 
@@ -27,7 +28,7 @@ internal sealed record CoordinatorAddress(IPAddress Bind, string ContactHost, st
         var interfaces = NetworkInterface.GetAllNetworkInterfaces;
         var listen = IPAddress.Parse(settings.ListenAddress);
         var wanted = settings.Interface;
-        var fromInterface = wanted is not null && (wanted.Binds || (IsAny(listen) && settings.ContactHost is null)) ? AddressOf(wanted, interfaces()) : null;
+        var fromInterface = wanted is not null && (wanted.Binds || (IsAny(listen) && settings.ContactHost is null)) ? AddressOf(wanted) : null;
         var bind = wanted is { Binds: true } ? fromInterface! : listen;
         if (settings.ContactHost is { } contact)
         {
@@ -60,25 +61,13 @@ internal sealed record CoordinatorAddress(IPAddress Bind, string ContactHost, st
     private static string UriHost(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
 
     // Its IPv4 address, else a routable IPv6 one, else its link-local IPv6 address.
-    private static IPAddress AddressOf(InterfaceSetting wanted, IReadOnlyList<NetworkInterface> cards)
+    private static IPAddress AddressOf(InterfaceSetting wanted)
     {
-        var card = cards.FirstOrDefault(candidate => candidate.Name == wanted.Name)
-            ?? throw new ArgumentException(
-                $"{wanted.Option} = \"{wanted.Name}\" is not a network interface of this machine; it has {Listing(cards)}. Set Interface to the one the workers can reach, e.g. Interface = \"{cards.FirstOrDefault(candidate => candidate.NetworkInterfaceType != NetworkInterfaceType.Loopback)?.Name ?? "lo"}\".",
-                nameof(JobQueueOptions.Interface));
-        var addresses = Addresses(card);
+        var (card, addresses) = NetworkInterfaces.Find(wanted.Name, wanted.Option);
         return addresses.FirstOrDefault(address => address.AddressFamily == AddressFamily.InterNetwork)
             ?? addresses.Where(address => address.AddressFamily == AddressFamily.InterNetworkV6).OrderBy(address => address.IsIPv6LinkLocal).FirstOrDefault()
             ?? throw new ArgumentException(
-                $"{wanted.Option} = \"{wanted.Name}\" has no IP address (it is {card.OperationalStatus.ToString().ToLowerInvariant()}); the interfaces of this machine are {Listing(cards)}.",
+                $"{wanted.Option} = \"{wanted.Name}\" has no IP address (it is {card.OperationalStatus.ToString().ToLowerInvariant()}); the interfaces of this machine are {NetworkInterfaces.Listing(NetworkInterface.GetAllNetworkInterfaces())}.",
                 nameof(JobQueueOptions.Interface));
     }
-
-    private static IReadOnlyList<IPAddress> Addresses(NetworkInterface card) => card.GetIPProperties().UnicastAddresses.Select(unicast => unicast.Address).ToList();
-
-    // "lo (127.0.0.1, ::1), eth0 (10.0.2.15)".
-    private static string Listing(IReadOnlyList<NetworkInterface> cards) =>
-        cards.Count == 0
-            ? "none"
-            : string.Join(", ", cards.Select(card => Addresses(card) is { Count: > 0 } addresses ? $"{card.Name} ({string.Join(", ", addresses)})" : $"{card.Name} (no address)"));
 }

@@ -6,6 +6,7 @@ namespace JobQueue.Coordination;
 /// <summary>
 /// The coordinator's view of one <c>Map</c> (or <c>Submit</c>): its number, which fixes its items' keys, a block of
 /// task ids (item i has <see cref="FirstTaskId"/> + i), its function, how its partitions are sized, and what it measured.
+/// A streamed map reserves ids for <see cref="int.MaxValue"/> items and counts its items as they are queued.
 /// </summary>
 internal sealed class MapState(long number, ulong firstTaskId, int items, uint functionId, int allowedFailures, int? batchSize)
 {
@@ -15,7 +16,11 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
 
     public long Number { get; } = number;
 
-    public int Items { get; } = items;
+    /// <summary>The map's items; for a stream, those queued so far (guarded by the coordinator's lock).</summary>
+    public int Items { get; set; } = items;
+
+    /// <summary>Whether the map is a stream, whose items arrive over time.</summary>
+    public bool IsStream { get; init; }
 
     public ulong FirstTaskId { get; } = firstTaskId;
 

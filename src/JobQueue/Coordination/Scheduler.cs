@@ -55,10 +55,11 @@ internal sealed class Scheduler
         return id;
     }
 
-    public MapState BeginMap(uint functionId, int count, int allowedFailures, int? batchSize, long maxResultSize)
+    /// <summary>Numbers a map of <paramref name="count"/> items, or a stream (null) whose items are counted as they are queued.</summary>
+    public MapState BeginMap(uint functionId, int? count, int allowedFailures, int? batchSize, long maxResultSize)
     {
-        var map = new MapState(_nextMapNumber++, _nextTaskId, count, functionId, allowedFailures, batchSize) { MaxResultSize = maxResultSize };
-        _nextTaskId += (ulong)count;
+        var map = new MapState(_nextMapNumber++, _nextTaskId, count ?? 0, functionId, allowedFailures, batchSize) { IsStream = count is null, MaxResultSize = maxResultSize };
+        _nextTaskId += (ulong)(count ?? int.MaxValue);
         _recentMaps.Enqueue(map);
         if (_recentMaps.Count > RecentMapsKept)
         {
@@ -72,6 +73,10 @@ internal sealed class Scheduler
     {
         _queue.Enqueue(task);
         task.Map.Undispatched++;
+        if (task.Map.IsStream)
+        {
+            task.Map.Items++;
+        }
     }
 
     /// <summary>Empties the queue: the tasks that were waiting, retries first.</summary>

@@ -49,6 +49,14 @@ internal sealed class PartitionSizer
     public int MaxInFlight(int threads) =>
         _fixedSize is not null ? int.MaxValue : (_itemsMeasured == 0 ? 2 : 4) * Math.Max(1, threads);
 
+    /// <summary>
+    /// How many of a streamed map's items keep <paramref name="threads"/> busy: eight partitions of the current size
+    /// per thread, four on the workers (<see cref="MaxInFlight"/>) and four waiting, so that the tail bound of
+    /// <see cref="Next"/> never mistakes a stream's bounded queue for the end of the map.
+    /// </summary>
+    public int ItemsToKeepBusy(int threads) =>
+        (int)Math.Min(int.MaxValue, 8L * Math.Max(1, threads) * (_fixedSize ?? Estimate ?? 1));
+
     /// <summary>The size of the next partition, given the map's items not yet sent and the worker threads connected.</summary>
     public int Next(int undispatched, int threads)
     {

@@ -87,8 +87,9 @@ public abstract record JobQueueOptions : ClusterOptions
     /// <summary>
     /// Network interface of the workers' network, e.g. <c>"ib0"</c>: the coordinator binds and advertises its IPv4 address
     /// (its IPv6 one when it has none), unless <see cref="ClusterOptions.ListenAddress"/> or
-    /// <see cref="ClusterOptions.ContactAddress"/> say otherwise. Looked up when the coordinator starts, which fails
-    /// listing the interfaces there are when it does not exist. <value>The default is none: the coordinator listens on
+    /// <see cref="ClusterOptions.ContactAddress"/> say otherwise, and the workers dial it from their own address on that
+    /// interface (<c>--interface</c>). Looked up when the coordinator starts, which fails listing the interfaces there
+    /// are when it does not exist; a worker on a node without it exits at once, listing the node's interfaces. <value>The default is none: the coordinator listens on
     /// every address and advertises this machine's first network address.</value>
     /// </summary>
     public string? Interface { get; init; }

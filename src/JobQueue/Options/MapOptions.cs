@@ -50,6 +50,14 @@ public sealed record MapOptions
     public int? ChunkSize { get; init; }
 
     /// <summary>
+    /// For <c>MapStream</c>: at most this many items are between reading the input and yielding their result
+    /// (queued, running, or done and waiting for an earlier item), which bounds the stream's memory whatever the
+    /// input's length. <value>The default is enough to keep every worker thread busy with full partitions: eight
+    /// partitions of the learned size per connected worker thread, recomputed as workers come and go.</value>
+    /// </summary>
+    public int? MaxInFlight { get; init; }
+
+    /// <summary>
     /// The largest result an item may return, as its encoding measures it, e.g. <c>"10MB"</c> or <c>"1GiB"</c> (the
     /// units <c>Memory</c> takes). An item whose result is larger fails at once with an error that names this limit;
     /// the worker and the other items carry on. <value>The default is "2GB", about the largest value one array holds.</value>

@@ -29,9 +29,10 @@ internal sealed class CoordinatorConnection : IAsyncDisposable
     /// <param name="address">The coordinator, as <c>tcp://host:port</c>.</param>
     /// <param name="keys">The secret and the certificate hash, from the secret file.</param>
     /// <param name="connectTimeout">How long the TCP and TLS handshakes may take: a peer that accepts and never answers is given up on.</param>
+    /// <param name="from">The interface to dial from (<c>--interface</c>), or null for the one the routing table picks.</param>
     /// <param name="cancellationToken">Ends the attempt.</param>
     /// <exception cref="WireProtocolException">The peer is not a coordinator of this cluster.</exception>
-    public static async Task<CoordinatorConnection> OpenAsync(Uri address, ClusterKeys keys, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    public static async Task<CoordinatorConnection> OpenAsync(Uri address, ClusterKeys keys, TimeSpan connectTimeout, OutgoingInterface? from, CancellationToken cancellationToken)
     {
         var handler = new SocketsHttpHandler
         {
@@ -47,6 +48,11 @@ internal sealed class CoordinatorConnection : IAsyncDisposable
                 RemoteCertificateValidationCallback = (_, certificate, _, _) => ClusterCertificate.Matches(certificate, keys.CertificateSha256),
             },
         };
+        if (from is not null)
+        {
+            handler.ConnectCallback = (context, token) => from.ConnectAsync(context.DnsEndPoint, token);
+        }
+
         var channel = GrpcChannel.ForAddress(new UriBuilder("https", address.Host, address.Port).Uri, new GrpcChannelOptions
         {
             HttpHandler = handler,

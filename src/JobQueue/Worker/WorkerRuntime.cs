@@ -32,6 +32,17 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
             return WorkerExit.BadSetup;
         }
 
+        OutgoingInterface? from = null;
+        try
+        {
+            from = commandLine.Interface is { } name ? OutgoingInterface.Find(name) : null;
+        }
+        catch (ArgumentException exception)
+        {
+            logger.LogError("{Reason}", exception.Message);
+            return WorkerExit.BadSetup;
+        }
+
         FileCache files;
         try
         {
@@ -55,7 +66,7 @@ internal sealed class WorkerRuntime(WorkerCommandLine commandLine, ILogger logge
                 var remaining = commandLine.DeathTimeout - lastContact.Elapsed;
                 try
                 {
-                    await using var connection = await CoordinatorConnection.OpenAsync(address, keys, Clamp(remaining), parentGone.Token).ConfigureAwait(false);
+                    await using var connection = await CoordinatorConnection.OpenAsync(address, keys, Clamp(remaining), from, parentGone.Token).ConfigureAwait(false);
                     lastContact.Restart();
                     logger.LogInformation("Connected to {Address} as {Name}", commandLine.Scheduler, commandLine.Name);
                     var session = new CoordinatorSession(commandLine, connection, files, logger, departure, lastContact);

@@ -79,12 +79,17 @@ public sealed class InterfaceTests
     [BatchSystemFact("sbatch")]
     public async Task Workers_of_a_Slurm_job_reach_a_coordinator_on_Interface_lo()
     {
-        await using var cluster = TestClusterFactory.Create(TestBatchSystem.Slurm, options => options with { ListenAddress = null, Interface = "lo" });
+        var logging = new CollectingLoggerFactory();
+        await using var cluster = TestClusterFactory.Create(TestBatchSystem.Slurm, options => options with { ListenAddress = null, Interface = "lo", LoggerFactory = logging });
 
         cluster.Scale(1);
         await cluster.WaitForWorkersAsync(1, TestClusterFactory.Deadline);
 
         Assert.StartsWith("tcp://127.0.0.1:", cluster.Address);
+        Assert.Contains("--interface lo", cluster.JobScript());
         Assert.Equal(1, await cluster.Submit(() => 1));
+
+        // The worker dialed from lo's address, as the coordinator saw it.
+        Assert.Contains(logging.Messages, message => message.Contains($"-0 connected from ", StringComparison.Ordinal) && message.Contains(" (127.0.0.1:", StringComparison.Ordinal));
     }
 }

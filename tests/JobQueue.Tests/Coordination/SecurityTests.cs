@@ -30,7 +30,7 @@ public sealed class SecurityTests
 
         // Anyone can see the certificate; without the secret the proof is still wrong.
         var impostor = genuine with { Secret = RandomNumberGenerator.GetBytes(32) };
-        var refused = await Assert.ThrowsAnyAsync<Exception>(() => CoordinatorConnection.OpenAsync(address, impostor, TimeSpan.FromSeconds(10), default));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => CoordinatorConnection.OpenAsync(address, impostor, TimeSpan.FromSeconds(10), null, default));
         Assert.IsType<WireProtocolException>(refused); // the coordinator's own proof fails first: the worker side checks it
         Assert.True(await IsDroppedAfterAsync(address.Port, raw => raw.WriteAsync(RandomNumberGenerator.GetBytes(4096))), "garbage bytes are refused");
         Assert.True(await IsDroppedAfterAsync(address.Port, raw => raw.WriteAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray())), "plaintext HTTP/2 gets nothing");

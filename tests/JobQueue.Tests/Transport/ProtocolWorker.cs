@@ -18,7 +18,7 @@ internal sealed class ProtocolWorker : IAsyncDisposable
     public static async Task<ProtocolWorker> ConnectAsync(Coordinator coordinator, string name, CancellationToken cancellationToken)
     {
         var connection = await CoordinatorConnection.OpenAsync(
-            new Uri(coordinator.Address), ClusterSecret.Read(coordinator.SecretPath), TimeSpan.FromSeconds(30), cancellationToken);
+            new Uri(coordinator.Address), ClusterSecret.Read(coordinator.SecretPath), TimeSpan.FromSeconds(30), null, cancellationToken);
         var worker = new ProtocolWorker(connection);
         await worker.SendAsync(new FromWorker
         {

@@ -1,0 +1,348 @@
+using JobQueue.Checkpoints;
+using JobQueue.Coordination;
+
+namespace JobQueue;
+
+/// <summary>
+/// Where the items of one <c>Map</c> stand, compactly: a state byte and a result slot per item, the errors by index,
+/// and for the items sent and not yet decided (a bounded window, see <see cref="MapFeeder{T, TResult}"/>) their task
+/// records and checkpoint entries. A <see cref="Future{T}"/> exists only for an item the user looks at: a pending one
+/// is kept until its item is decided, a decided one is made again on each look.
+/// </summary>
+internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
+{
+    private readonly Lock _gate = new();
+    private readonly ItemState[] _states;
+    private readonly TResult[] _results;
+    private readonly Dictionary<long, Exception> _errors = [];
+    private readonly Dictionary<long, Future<TResult>> _watched = [];
+    private readonly Dictionary<long, TaskRecord> _sent = [];
+    private readonly Dictionary<long, CheckpointEntry> _checkpoints = [];
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _failedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Coordinator? _coordinator;
+    private int _finished;
+    private int _failed;
+    private long _firstFailure = long.MaxValue;
+
+    public MapItems(MapState map, int count)
+    {
+        Map = map;
+        _states = new ItemState[count];
+        _results = new TResult[count];
+        if (count == 0)
+        {
+            _ended.SetResult();
+        }
+    }
+
+    private enum ItemState : byte
+    {
+        Unsent,
+        Sent,
+        Finished,
+        Failed,
+        Cancelled,
+    }
+
+    public MapState Map { get; }
+
+    public int Count => _states.Length;
+
+    /// <summary>Completes once every item is decided.</summary>
+    public Task Ended => _ended.Task;
+
+    /// <summary>Told, outside the lock, whenever an item is decided: the window has room.</summary>
+    public Action? Decided { get; set; }
+
+    /// <summary>Items sent to the coordinator and not yet decided.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sent.Count;
+            }
+        }
+    }
+
+    public MapCounts Counts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var running = _sent.Values.Count(task => task.Worker is not null);
+                return new MapCounts(_finished, running, Count - _finished - _failed - running, _failed);
+            }
+        }
+    }
+
+    /// <summary>The future of the item at <paramref name="index"/>.</summary>
+    public Future<TResult> FutureAt(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        var future = new Future<TResult>(this, index);
+        lock (_gate)
+        {
+            switch (_states[index])
+            {
+                case ItemState.Finished:
+                    future.TrySetValue(_results[index]);
+                    break;
+                case ItemState.Failed:
+                    future.TrySetException(_errors[index]);
+                    break;
+                case ItemState.Cancelled:
+                    future.TrySetCancelled();
+                    break;
+                default:
+                    if (_watched.TryGetValue(index, out var watched))
+                    {
+                        return watched;
+                    }
+
+                    _watched[index] = future;
+                    break;
+            }
+        }
+
+        return future;
+    }
+
+    /// <summary>
+    /// The results, in order, once every item is decided; with <see cref="GatherErrors.Raise"/>, the first failure in
+    /// the items' order as soon as every item before it is decided (what awaiting the futures in order meets first).
+    /// </summary>
+    public async Task<TResult[]> GatherAsync(GatherErrors errors, CancellationToken cancellationToken)
+    {
+        await Task.WhenAny(Ended, errors == GatherErrors.Raise ? _failedOnce.Task : Ended).WaitAsync(cancellationToken).ConfigureAwait(false);
+        while (errors == GatherErrors.Raise && !Ended.IsCompleted && UndecidedBeforeFirstFailure() is { Count: > 0 } earlier)
+        {
+            // An earlier failure, if one of them fails, becomes the first.
+            await Task.WhenAll(earlier).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            if (_failed == 0)
+            {
+                return (TResult[])_results.Clone();
+            }
+
+            if (errors == GatherErrors.Raise)
+            {
+                throw _errors[_firstFailure];
+            }
+
+            var failures = Enumerable.Range(0, Count).Where(index => _states[index] is ItemState.Failed or ItemState.Cancelled).Select(index => _errors[index]);
+            throw new AggregateException("Some tasks failed.", failures);
+        }
+    }
+
+    public bool IsDecided(long index)
+    {
+        lock (_gate)
+        {
+            return _states[index] >= ItemState.Finished;
+        }
+    }
+
+    public void SetCheckpoint(long index, CheckpointEntry? entry)
+    {
+        lock (_gate)
+        {
+            if (entry is null)
+            {
+                _checkpoints.Remove(index);
+            }
+            else
+            {
+                _checkpoints[index] = entry;
+            }
+        }
+    }
+
+    public void Resume(long index, byte[] stored) => Complete(index, stored, checkpoint: null);
+
+    public ITaskOwner OwnerOf(long index) => this;
+
+    public void Queued(long index, Coordinator coordinator, TaskRecord task)
+    {
+        lock (_gate)
+        {
+            _coordinator = coordinator;
+            if (_states[index] >= ItemState.Finished)
+            {
+                return; // cancelled meanwhile: its result, if any, is ignored
+            }
+
+            _states[index] = ItemState.Sent;
+            _sent[index] = task;
+        }
+    }
+
+    public ulong IdOf(long index) => Map.FirstTaskId + (ulong)index;
+
+    public bool IsOnWorker(long index)
+    {
+        lock (_gate)
+        {
+            return _sent.TryGetValue(index, out var task) && task.Worker is not null;
+        }
+    }
+
+    public void Cancel(long index)
+    {
+        TaskRecord? task;
+        Coordinator? coordinator;
+        lock (_gate)
+        {
+            (task, coordinator) = (_sent.GetValueOrDefault(index), _coordinator);
+        }
+
+        // An item not sent yet is skipped by its feeder; a sent one only if the coordinator had not decided it.
+        if (task is null || coordinator!.Cancel(task))
+        {
+            Decide(index, ItemState.Cancelled, default!, null);
+        }
+    }
+
+    /// <summary>Cancels every item not yet decided.</summary>
+    public void CancelAll()
+    {
+        // Last first: the items not yet sent are decided before the feeder, woken by each decision, reaches them.
+        for (var index = Count - 1; index >= 0; index--)
+        {
+            if (!IsDecided(index))
+            {
+                Cancel(index);
+            }
+        }
+    }
+
+    /// <summary>Fails every item not yet sent nor decided, which its feeder could not send.</summary>
+    public void FailUnsent(Exception exception)
+    {
+        for (var index = 0; index < Count; index++)
+        {
+            bool unsent;
+            lock (_gate)
+            {
+                unsent = _states[index] == ItemState.Unsent;
+            }
+
+            if (unsent)
+            {
+                Decide(index, ItemState.Failed, default!, exception);
+            }
+        }
+    }
+
+    void ITaskOwner.SetResult(TaskRecord task, ReadOnlySpan<byte> value)
+    {
+        CheckpointEntry? checkpoint;
+        lock (_gate)
+        {
+            if (_states[task.Index] >= ItemState.Finished)
+            {
+                return;
+            }
+
+            _checkpoints.Remove(task.Index, out checkpoint);
+        }
+
+        Complete(task.Index, value, checkpoint);
+    }
+
+    void ITaskOwner.SetException(TaskRecord task, Exception exception) => Decide(task.Index, ItemState.Failed, default!, exception);
+
+    void ITaskOwner.SetCancelled(TaskRecord task) => Decide(task.Index, ItemState.Cancelled, default!, null);
+
+    // Decodes, stores in the checkpoint when there is one, then decides.
+    private void Complete(long index, ReadOnlySpan<byte> value, CheckpointEntry? checkpoint)
+    {
+        if (!Future<TResult>.TryDecode(value, out var decoded, out var failure))
+        {
+            Decide(index, ItemState.Failed, default!, failure);
+        }
+        else if (checkpoint is null)
+        {
+            Decide(index, ItemState.Finished, decoded, null);
+        }
+        else
+        {
+            checkpoint.Store.Add(checkpoint.Key, value.ToArray(), stored => Decide(index, stored is null ? ItemState.Finished : ItemState.Failed, decoded, stored));
+        }
+    }
+
+    private void Decide(long index, ItemState state, TResult value, Exception? exception)
+    {
+        Future<TResult>? watched;
+        bool ended;
+        lock (_gate)
+        {
+            if (_states[index] >= ItemState.Finished)
+            {
+                return;
+            }
+
+            _states[index] = state;
+            if (state == ItemState.Finished)
+            {
+                _results[index] = value;
+                _finished++;
+            }
+            else
+            {
+                _errors[index] = exception ?? new TaskCanceledException();
+                _firstFailure = Math.Min(_firstFailure, index);
+                _failed++;
+            }
+
+            _sent.Remove(index);
+            _checkpoints.Remove(index);
+            _watched.Remove(index, out watched);
+            ended = _finished + _failed == Count;
+        }
+
+        if (state != ItemState.Finished)
+        {
+            _failedOnce.TrySetResult();
+        }
+
+        _ = state switch
+        {
+            ItemState.Finished => watched?.TrySetValue(value),
+            ItemState.Failed => watched?.TrySetException(exception!),
+            _ => watched?.TrySetCancelled(),
+        };
+        if (ended)
+        {
+            _ended.TrySetResult();
+        }
+
+        Decided?.Invoke();
+    }
+
+    // The items before the first failure still to be decided; the whole map when some were not even sent (an item
+    // cancelled before its turn), rather than a future for each of those.
+    private List<Task> UndecidedBeforeFirstFailure()
+    {
+        List<long> undecided;
+        lock (_gate)
+        {
+            if (Array.IndexOf(_states, ItemState.Unsent, 0, (int)_firstFailure) >= 0)
+            {
+                return [Ended];
+            }
+
+            undecided = [.. _sent.Keys.Where(index => index < _firstFailure)];
+        }
+
+        return [.. undecided.Select(index => FutureAt((int)index).Completion)];
+    }
+}
