@@ -35,6 +35,7 @@ internal static class Scenarios
         DashboardCost.Scenario,
         LargeMap.Scenario,
         LargeStream.Scenario,
+        FetchScattered.Scenario,
     ];
 
     // Static methods rather than lambdas: the warm-up and the measured run then share one function, which the

@@ -395,7 +395,7 @@ public abstract partial class Cluster : IAsyncDisposable
         var list = items.ToArray();
         var checkpoint = _checkpoints.Open(function, options, Logger);
         var coordinator = Coordinator;
-        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Length, MapSubmission.Policy(options, defaultPriority), options.BatchSize);
+        var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Length, MapSubmission.Policy(options, defaultPriority), options.BatchSize, options.MaxResultSizeBytes);
         var results = new MapItems<TResult>(map, list.Length);
         MapFeeder<T, TResult>.Start(coordinator, list, results, checkpoint, options.ChunkSize);
         foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])

@@ -52,7 +52,7 @@ public abstract partial class Cluster
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, enumeratorToken);
             using var interruptible = CellScope.Link(linked.Token);
             var coordinator = Coordinator;
-            var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), null, MapSubmission.Policy(options, MapPriority), options.BatchSize);
+            var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), null, MapSubmission.Policy(options, MapPriority), options.BatchSize, options.MaxResultSizeBytes);
             await foreach (var result in new StreamedMap<T, TResult>(coordinator, map, options, checkpoint).RunAsync(items, interruptible.Token).ConfigureAwait(false))
             {
                 yield return result;

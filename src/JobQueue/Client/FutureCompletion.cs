@@ -65,15 +65,18 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
         }
     }
 
-    /// <summary>Completes each reported task of a partition with its own value, error or cancellation.</summary>
+    /// <summary>
+    /// Completes each reported task of a partition with its own value, error or cancellation. What a worker sent is
+    /// not trusted to be well formed: a bad item fails its own future, and the partition's other items complete.
+    /// </summary>
     private void Complete(TaskRecord[] tasks, TaskResult result, string worker)
     {
         var values = result.Values.Span;
         var (errors, cancellations, retried) = (result.Failures?.Errors, result.Failures?.Cancelled, result.Failures?.Retried);
-        var (start, error, cancelled, rerun) = (0, 0, 0, 0);
+        var (start, error, cancelled, rerun) = (0L, 0, 0, 0);
         for (var i = 0; i < result.ValueEnds.Count && i < tasks.Length; i++)
         {
-            var end = (int)result.ValueEnds[i];
+            long end = result.ValueEnds[i];
             var (task, owner) = (tasks[i], (ITaskOwner)tasks[i].Owner);
             if (errors is not null && error < errors.Count && errors[error].Item == i)
             {
@@ -95,13 +98,39 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
                 cancelled++;
                 owner.SetCancelled(task);
             }
+            else if (end < start || end > values.Length)
+            {
+                var problem = end < start ? $"its value ends at byte {end}, before it starts at byte {start}" : $"its value ends at byte {end}, past the end of the values sent ({values.Length} bytes)";
+                FailMalformed(tasks[i], worker, $"Worker {worker} sent a malformed result for item {tasks[i].Index} of map {tasks[i].Map.Number}: {problem}.");
+            }
             else
             {
-                owner.SetResult(task, values[start..end]);
+                SetResult(task, values[(int)start..(int)end], worker);
             }
 
             start = end;
         }
+    }
+
+    private void SetResult(TaskRecord task, ReadOnlySpan<byte> value, string worker)
+    {
+        try
+        {
+            ((ITaskOwner)task.Owner).SetResult(task, value);
+        }
+        catch (Exception exception)
+        {
+            // Decoding refuses bad bytes with its own exceptions, which the future reports; anything else escaping
+            // it must still fail only this item: were this loop to end, every later result would stay pending.
+            FailMalformed(task, worker, $"The result of item {task.Index} of map {task.Map.Number} from worker {worker} could not be decoded: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private void FailMalformed(TaskRecord task, string worker, string message)
+    {
+        var type = typeof(InvalidDataException).FullName!;
+        ((ITaskOwner)task.Owner).SetException(task, new RemoteTaskException(type, message, ""));
+        RecordFailure(task, worker, type, message, "");
     }
 
     private void RecordFailure(TaskRecord task, string worker, string type, string message, string stackTrace) =>

@@ -137,13 +137,14 @@ internal sealed class Coordinator : IAsyncDisposable
     /// <summary>
     /// Numbers a new map of <paramref name="count"/> items (null for a stream, whose items are counted as they come)
     /// and reserves its task ids; <see cref="Submit"/> then queues its tasks. A null <paramref name="batchSize"/>
-    /// (items per partition) is learned from the workers' measurements.
+    /// (items per partition) is learned from the workers' measurements; an item whose encoded result is over
+    /// <paramref name="maxResultSize"/> bytes fails.
     /// </summary>
-    public MapState BeginMap(uint functionId, int? count, MapPolicy policy, int? batchSize)
+    public MapState BeginMap(uint functionId, int? count, MapPolicy policy, int? batchSize, long maxResultSize = ChannelLimits.DefaultMaxResultSize)
     {
         lock (_gate)
         {
-            var map = _scheduler.BeginMap(functionId, count, policy, batchSize);
+            var map = _scheduler.BeginMap(functionId, count, policy, batchSize, maxResultSize);
             map.Statistics.EstimatedPartitionSize = () =>
             {
                 lock (_gate)
@@ -401,6 +402,15 @@ internal sealed class Coordinator : IAsyncDisposable
     /// <summary>Takes a worker's results and credit, deals it more, and hands what it reported to <see cref="ICoordinatorEvents"/>.</summary>
     internal void TakeResults(WorkerSession session, ResultBatch batch)
     {
+        foreach (var result in batch.Results)
+        {
+            if (result.ExternalItems.Count > 0 || !session.Incoming.IsEmpty)
+            {
+                // Outside the lock: this may copy large values.
+                session.Incoming.Complete(result, FirstIndexHeld(session, result.Id) ?? 0);
+            }
+        }
+
         var completed = new List<(TaskRecord[] Tasks, TaskResult Result)>(batch.Results.Count);
         var lost = new List<TaskRecord>();
         lock (_gate)
@@ -417,6 +427,31 @@ internal sealed class Coordinator : IAsyncDisposable
         foreach (var task in lost)
         {
             _events.TaskLost(task, task.LostWorkers!, cause: null);
+        }
+    }
+
+    /// <summary>Takes a piece of a large result, for a partition the worker holds; the map's MaxResultSize bounds what is kept.</summary>
+    internal void TakeValuePart(WorkerSession session, ValuePart part)
+    {
+        long limit;
+        lock (_gate)
+        {
+            if (!session.Assigned.TryGetValue(part.Partition, out var partition))
+            {
+                return;
+            }
+
+            limit = partition.Map.MaxResultSize;
+        }
+
+        session.Incoming.Add(part, limit);
+    }
+
+    private long? FirstIndexHeld(WorkerSession session, ulong partition)
+    {
+        lock (_gate)
+        {
+            return session.Assigned.TryGetValue(partition, out var held) ? held.Tasks[0].Index : null;
         }
     }
 
@@ -465,7 +500,8 @@ internal sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    internal void SendFiles(WorkerSession session, IEnumerable<ByteString> hashes) => _files.Send(session, hashes);
+    /// <summary>Serves the files workers fetch.</summary>
+    internal FileServer Files => _files;
 
     /// <summary>Removes a worker whose call ended and reschedules what it held; tasks whose workers kept dying are reported lost.</summary>
     internal void Leave(WorkerSession session)

@@ -1,4 +1,5 @@
 using JobQueue.Maps;
+using JobQueue.Protocol;
 
 namespace JobQueue.Coordination;
 
@@ -28,6 +29,9 @@ internal sealed class MapState(long number, ulong firstTaskId, int items, uint f
     public MapPolicy Policy { get; } = policy;
 
     public PartitionSizer Sizer { get; } = new(batchSize);
+
+    /// <summary>The largest encoded result an item may have (MapOptions.MaxResultSize), in bytes.</summary>
+    public long MaxResultSize { get; init; } = ChannelLimits.DefaultMaxResultSize;
 
     public MapStatistics Statistics { get; } = new();
 

@@ -62,9 +62,9 @@ internal sealed class Scheduler(Action<MapState> unrunnable)
     }
 
     /// <summary>Numbers a map of <paramref name="count"/> items, or a stream (null) whose items are counted as they are queued.</summary>
-    public MapState BeginMap(uint functionId, int? count, MapPolicy policy, int? batchSize)
+    public MapState BeginMap(uint functionId, int? count, MapPolicy policy, int? batchSize, long maxResultSize)
     {
-        var map = new MapState(_nextMapNumber++, _nextTaskId, count ?? 0, functionId, policy, batchSize) { IsStream = count is null };
+        var map = new MapState(_nextMapNumber++, _nextTaskId, count ?? 0, functionId, policy, batchSize) { IsStream = count is null, MaxResultSize = maxResultSize };
         _nextTaskId += (ulong)(count ?? int.MaxValue);
         _recentMaps.Enqueue(map);
         if (_recentMaps.Count > RecentMapsKept)
@@ -295,13 +295,16 @@ internal sealed class Scheduler(Action<MapState> unrunnable)
             session.Send(new ToWorker { Function = _functions[(int)partition.Map.FunctionId] });
         }
 
-        var spec = new TaskSpec { Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index };
+        var spec = new TaskSpec
+        {
+            Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index,
+            MaxResultSize = (ulong)partition.Map.MaxResultSize,
+        };
         var bytes = 0L;
         foreach (var task in partition.Tasks)
         {
             task.Worker = session;
-            spec.Arguments.Add(UnsafeByteOperations.UnsafeWrap(task.Argument));
-            bytes += task.Argument.Length;
+            bytes += LargeArguments.Add(spec, task.Argument);
         }
 
         session.Assigned[partition.Id] = partition;

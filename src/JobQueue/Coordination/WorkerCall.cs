@@ -59,11 +59,14 @@ internal sealed class WorkerCall(Coordinator coordinator, WorkerSession session,
                 case FromWorker.MessageOneofCase.Results:
                     coordinator.TakeResults(session, message.Results);
                     break;
+                case FromWorker.MessageOneofCase.ValuePart:
+                    coordinator.TakeValuePart(session, message.ValuePart);
+                    break;
                 case FromWorker.MessageOneofCase.Heartbeat:
                     coordinator.TakeHeartbeat(session, message.Heartbeat);
                     break;
                 case FromWorker.MessageOneofCase.Fetch:
-                    _ = Task.Run(() => coordinator.SendFiles(session, message.Fetch.Sha256), CancellationToken.None);
+                    _ = coordinator.Files.SendAsync(session, [.. message.Fetch.Sha256], cancellationToken);
                     break;
                 case FromWorker.MessageOneofCase.MemoryExceeded:
                     coordinator.TakeMemoryExceeded(session, message.MemoryExceeded);

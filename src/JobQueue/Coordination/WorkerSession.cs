@@ -15,6 +15,9 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
     // Sums of fractional amounts (0.1 + 0.2) must not refuse what fits.
     private const double ResourceTolerance = 1e-9;
 
+    // File chunks per worker made and not yet written: enough to keep the transport busy, few enough to bound memory.
+    private const int FileChunksInFlight = 8;
+
     private readonly Lock _outboxLock = new();
     private readonly SemaphoreSlim _outboxSignal = new(0);
     private List<ToWorker> _outbox = [];
@@ -71,6 +74,12 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
         }
     }
 
+    /// <summary>Room for file chunks in its outbox (see <see cref="FileServer"/>); the writer frees one per chunk written.</summary>
+    public SemaphoreSlim FileWindow { get; } = new(FileChunksInFlight);
+
+    /// <summary>Results it sends in pieces, until the partition's result arrives; used by its read loop only.</summary>
+    public IncomingValues Incoming { get; } = new();
+
     /// <summary>Items of the partitions it holds; under the coordinator's lock.</summary>
     public int HeldItems()
     {
@@ -117,6 +126,10 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
             {
                 output.WriteOptions = i < _sending.Count - 1 ? MoreToCome : null;
                 await output.WriteAsync(_sending[i], cancellationToken).ConfigureAwait(false);
+                if (_sending[i].MessageCase == ToWorker.MessageOneofCase.File)
+                {
+                    FileWindow.Release();
+                }
             }
 
             _sending.Clear();

@@ -1,3 +1,6 @@
+using JobQueue.JobScripts;
+using JobQueue.Protocol;
+
 namespace JobQueue;
 
 /// <summary>Settings of one <c>Map</c> or <c>Submit</c>.</summary>
@@ -85,4 +88,23 @@ public sealed record MapOptions
     /// partitions of the learned size per connected worker thread, recomputed as workers come and go.</value>
     /// </summary>
     public int? MaxInFlight { get; init; }
+
+    /// <summary>
+    /// The largest result an item may return, as its encoding measures it, e.g. <c>"10MB"</c> or <c>"1GiB"</c> (the
+    /// units <c>Memory</c> takes). An item whose result is larger fails at once with an error that names this limit;
+    /// the worker and the other items carry on. <value>The default is "2GB", about the largest value one array holds.</value>
+    /// </summary>
+    /// <exception cref="ArgumentException">The text is not a memory size.</exception>
+    public string MaxResultSize
+    {
+        get;
+        init
+        {
+            MaxResultSizeBytes = MemorySize.Parse(value, $"{nameof(MapOptions)}.{nameof(MaxResultSize)}").Bytes;
+            field = value;
+        }
+    } = "2GB";
+
+    /// <summary><see cref="MaxResultSize"/> in bytes.</summary>
+    internal long MaxResultSizeBytes { get; private init; } = ChannelLimits.DefaultMaxResultSize;
 }

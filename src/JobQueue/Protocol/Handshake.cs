@@ -13,7 +13,7 @@ namespace JobQueue.Protocol;
 /// </summary>
 internal static class Handshake
 {
-    public const uint ProtocolVersion = 2;
+    public const uint ProtocolVersion = 3;
     private const int NonceSize = 32;
     private static readonly byte[] CoordinatorRole = Encoding.ASCII.GetBytes("jobqueue coordinator");
     private static readonly byte[] WorkerRole = Encoding.ASCII.GetBytes("jobqueue worker");

@@ -152,13 +152,15 @@ internal abstract class ReferenceCodec<T>(Type type) : Codec<T>(type) where T : 
             case SlotTag.Null:
                 return default!;
             case SlotTag.Reference:
-                return reader.ObjectAt(reader.ReadVarUInt()) is T existing
+                return reader.ReferencedObject(reader.ReadVarUInt()) is T existing
                     ? existing
                     : throw WireReader.Invalid($"a reference points to an object that is not a {TypeNames.Display(Type)}");
             case SlotTag.Exact:
             {
                 reader.Enter();
+                var number = reader.ObjectCount;
                 var value = Read(ref reader);
+                reader.CloseObject(number);
                 reader.Exit();
                 return value;
             }
@@ -172,7 +174,9 @@ internal abstract class ReferenceCodec<T>(Type type) : Codec<T>(type) where T : 
                 }
 
                 reader.Enter();
+                var number = reader.ObjectCount;
                 var value = (T)codec.ReadBoxed(ref reader)!;
+                reader.CloseObject(number);
                 reader.Exit();
                 return value;
             }

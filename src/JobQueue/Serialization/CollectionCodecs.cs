@@ -111,7 +111,15 @@ internal sealed class HashSetCodec<T>() : ReferenceCodec<HashSet<T>>
         reader.AddObject(value);
         for (var i = 0; i < count; i++)
         {
-            value.Add(_items.ReadSlot(ref reader));
+            var item = HashedItems.Read(ref reader, _items, Type);
+            try
+            {
+                value.Add(item);
+            }
+            catch (Exception exception) when (exception is not ArgumentException)
+            {
+                throw HashedItems.Failed(Type, exception);
+            }
         }
 
         return value;
@@ -195,8 +203,17 @@ internal sealed class DictionaryCodec<TKey, TValue>() : ReferenceCodec<Dictionar
         reader.AddObject(value);
         for (var i = 0; i < count; i++)
         {
-            var key = _keys.ReadSlot(ref reader);
-            value.Add(key, _values.ReadSlot(ref reader));
+            var key = HashedItems.Read(ref reader, _keys, Type);
+            var item = _values.ReadSlot(ref reader);
+            try
+            {
+                value.Add(key, item);
+            }
+            catch (Exception exception) when (exception is not ArgumentException)
+            {
+                // A duplicate key (ArgumentException) is reported as bad bytes by the decoder.
+                throw HashedItems.Failed(Type, exception);
+            }
         }
 
         return value;

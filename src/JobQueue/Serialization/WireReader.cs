@@ -19,6 +19,11 @@ internal ref struct WireReader(ReadOnlySpan<byte> bytes, TypeAllowlist allowlist
     private List<object?>? _objects;
     private List<Codec>? _types;
 
+    // The numbers of the objects being read, outermost first, and of those known to reach a cycle of objects that
+    // hash by value (see HashCycles).
+    private List<int>? _open;
+    private HashSet<int>? _reachCycles;
+
     public readonly TypeAllowlist Allowlist = allowlist;
 
     public readonly int Remaining => _bytes.Length - _position;
@@ -94,14 +99,76 @@ internal ref struct WireReader(ReadOnlySpan<byte> bytes, TypeAllowlist allowlist
 
     public string ReadRequiredString() => ReadString() ?? throw Invalid("a required name is null");
 
-    /// <summary>Registers a new object in reading order, matching the writer's numbering.</summary>
-    public void AddObject(object value) => (_objects ??= []).Add(value);
+    /// <summary>
+    /// How many times so far a back-reference closed, or led to, a cycle of objects that all hash by value (records,
+    /// types overriding GetHashCode): hashing such a cycle never ends. Hash collections compare this count before and
+    /// after reading an item, so that they never hash one that reaches such a cycle.
+    /// </summary>
+    public int HashCycles { get; private set; }
+
+    /// <summary>How many objects were read so far: the next one's number.</summary>
+    public readonly int ObjectCount => _objects?.Count ?? 0;
+
+    /// <summary>Registers a new object in reading order, matching the writer's numbering; it is open until <see cref="CloseObject"/>.</summary>
+    public void AddObject(object value)
+    {
+        (_objects ??= []).Add(value);
+        (_open ??= []).Add(_objects.Count - 1);
+    }
 
     /// <summary>Keeps a number for an object built after its parts (a tuple); a reference to it before then is invalid.</summary>
     public int ReserveObject()
     {
-        (_objects ??= []).Add(null);
-        return _objects.Count - 1;
+        AddObject(null!);
+        return _objects!.Count - 1;
+    }
+
+    /// <summary>The object numbered <paramref name="number"/>, if one was registered by this slot, is read completely.</summary>
+    public readonly void CloseObject(int number)
+    {
+        if (_open is { Count: > 0 } open && open[^1] == number)
+        {
+            open.RemoveAt(open.Count - 1);
+        }
+    }
+
+    /// <summary>The object a back-reference names, noting whether it closes or leads to a cycle of value-hashed objects.</summary>
+    public object ReferencedObject(ulong index)
+    {
+        var value = ObjectAt(index);
+        var number = (int)index;
+        if (_reachCycles?.Contains(number) == true || IsOpenCycleHashedByValue(number))
+        {
+            HashCycles++;
+            // Everything being read contains this reference, so it reaches the cycle too.
+            (_reachCycles ??= []).UnionWith(_open!);
+        }
+
+        return value;
+    }
+
+    // A reference to an open object closes a cycle through it and every object opened after it that is still open.
+    private readonly bool IsOpenCycleHashedByValue(int number)
+    {
+        if (_open is null || _open.Count == 0 || _open[0] > number)
+        {
+            return false;
+        }
+
+        for (var i = _open.Count - 1; i >= 0 && _open[i] >= number; i--)
+        {
+            if (_objects![_open[i]] is { } member && !HashedItems.ByValue(member.GetType()))
+            {
+                return false;
+            }
+
+            if (_open[i] == number)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public readonly void SetReserved(int index, object value) => _objects![index] = value;

@@ -73,6 +73,8 @@ internal static class FunctionReference
         }
 
         var manifest = CodeManifest.For(method.Module.Assembly);
+        // A closure too large for one message (say a dictionary holding a large array) travels as a file of its own.
+        var targetFile = target.Length > ChannelLimits.ValueChunkSize ? ShippedFiles.AddContent($"closure of {method.Name}", target) : null;
         return new FunctionDefinition
         {
             Assemblies = { manifest.Assemblies },
@@ -80,7 +82,8 @@ internal static class FunctionReference
             MethodToken = method.MetadataToken,
             MethodName = method.Name,
             DeclaringType = method.DeclaringType.FullName ?? method.DeclaringType.Name,
-            Target = ByteString.CopyFrom(target),
+            Target = targetFile is null ? ByteString.CopyFrom(target) : ByteString.Empty,
+            TargetFile = targetFile,
             Shape = shape,
             ExternalValues = { separate },
         };
@@ -115,12 +118,13 @@ internal static class FunctionReference
             return null;
         }
 
-        if (definition.Target.IsEmpty)
+        if (definition.Target.IsEmpty && definition.TargetFile is null)
         {
             return Activator.CreateInstance(method.DeclaringType!, nonPublic: true);
         }
 
-        var closure = ValueCodec.Decode(definition.Target.Span, method.DeclaringType!, allowlist)!;
+        var encoded = definition.TargetFile is { } file ? files.ReadVerified(file) : definition.Target.Span;
+        var closure = ValueCodec.Decode(encoded, method.DeclaringType!, allowlist)!;
         CapturedValues.Restore(closure, definition.ExternalValues, (value, type) => CapturedValues.Load(value, type, files, (bytes, declared) => ValueCodec.Decode(bytes, declared, allowlist)));
         return closure;
     }

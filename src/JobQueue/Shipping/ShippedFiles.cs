@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
@@ -11,15 +12,16 @@ namespace JobQueue.Shipping;
 /// </summary>
 internal static class ShippedFiles
 {
-    private static readonly ConcurrentDictionary<ByteString, Func<byte[]>> Contents = new();
+    private static readonly ConcurrentDictionary<ByteString, Func<Stream?>> Contents = new();
     private static readonly ConcurrentDictionary<string, ShippedFile> FilesByPath = new();
+    private static readonly ConditionalWeakTable<byte[], ShippedFile> WhileAlive = [];
 
     /// <summary>Names a file on disk by its content; hashed once per path.</summary>
     public static ShippedFile AddFile(string path, string name) => FilesByPath.GetOrAdd(path, _ =>
     {
         var bytes = File.ReadAllBytes(path);
         var file = Describe(name, bytes);
-        Contents.TryAdd(file.Sha256, () => File.ReadAllBytes(path));
+        Contents.TryAdd(file.Sha256, () => File.OpenRead(path));
         return file;
     });
 
@@ -27,12 +29,51 @@ internal static class ShippedFiles
     public static ShippedFile AddContent(string name, byte[] content)
     {
         var file = Describe(name, content);
-        Contents.TryAdd(file.Sha256, () => content);
+        Contents.TryAdd(file.Sha256, () => InMemory(content));
+        return file;
+    }
+
+    /// <summary>
+    /// Names bytes by their content for as long as <paramref name="content"/> itself lives (a task's large argument,
+    /// kept by its task until it finished): workers can fetch it meanwhile, and nothing here keeps it alive after.
+    /// </summary>
+    public static ShippedFile AddWhileAlive(string name, byte[] content)
+    {
+        var file = WhileAlive.GetValue(content, content => Describe(name, content));
+        var alive = new WeakReference<byte[]>(content);
+        Func<Stream?> read = () => alive.TryGetTarget(out var bytes) ? InMemory(bytes) : null;
+        // Equal bytes shipped before stay served by whoever still holds them.
+        Contents.AddOrUpdate(file.Sha256, read, (_, earlier) =>
+        {
+            using var still = earlier();
+            return still is null ? read : earlier;
+        });
         return file;
     }
 
     /// <summary>The content of a file named here, or null for a hash this process never shipped.</summary>
-    public static byte[]? TryRead(ByteString sha256) => Contents.TryGetValue(sha256, out var read) ? read() : null;
+    /// <summary>
+    /// The content of a file named here, to be read in chunks: over the bytes in memory (not copied) or the file on
+    /// disk; null for a hash this process never shipped, or a value no longer alive (then its hash is forgotten too).
+    /// </summary>
+    public static Stream? TryOpen(ByteString sha256)
+    {
+        if (!Contents.TryGetValue(sha256, out var open))
+        {
+            return null;
+        }
+
+        if (open() is { } stream)
+        {
+            return stream;
+        }
+
+        Contents.TryRemove(new KeyValuePair<ByteString, Func<Stream?>>(sha256, open));
+        return null;
+    }
+
+    // Its buffer is visible, so that the file server sends slices of it rather than copies.
+    private static MemoryStream InMemory(byte[] content) => new(content, 0, content.Length, writable: false, publiclyVisible: true);
 
     private static ShippedFile Describe(string name, byte[] content) => new()
     {

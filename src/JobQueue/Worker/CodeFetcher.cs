@@ -85,13 +85,36 @@ internal sealed class CodeFetcher(FileCache files, Outbox outbox, ILogger logger
         }
     }
 
+    /// <summary>An argument that travelled as a shipped file: fetched unless the node has it, then read and checked against its hash.</summary>
+    public async Task<ReadOnlyMemory<byte>> FetchValueAsync(ShippedFile file)
+    {
+        await FetchAsync([file], file.Name).ConfigureAwait(false);
+        return files.ReadVerified(file);
+    }
+
     private async Task<LoadedFunction> LoadAsync(FunctionDefinition definition)
+    {
+        var needed = definition.Assemblies.Concat(definition.NativeLibraries).Concat(definition.ExternalValues.Select(value => value.Content));
+        await FetchAsync(definition.TargetFile is { } target ? needed.Append(target) : needed, definition.MethodName).ConfigureAwait(false);
+        try
+        {
+            return LoadedFunction.Load(definition, CodeLoadContext.For(definition, files), files);
+        }
+        catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
+        {
+            // Its tasks fail with this error; the log says once that the worker refused what it was sent.
+            logger.LogWarning("Refused function {Function}: {Reason}", definition.MethodName, exception.Message);
+            throw;
+        }
+    }
+
+    // Each file is asked for once, however many wait for it.
+    private Task FetchAsync(IEnumerable<ShippedFile> needed, string neededBy)
     {
         var waits = new List<Task>();
         var request = new FetchFiles();
         lock (_gate)
         {
-            var needed = definition.Assemblies.Concat(definition.NativeLibraries).Concat(definition.ExternalValues.Select(value => value.Content));
             foreach (var file in needed.Where(file => !files.Contains(file)))
             {
                 if (!_fetching.TryGetValue(file.Sha256, out var fetch))
@@ -106,21 +129,11 @@ internal sealed class CodeFetcher(FileCache files, Outbox outbox, ILogger logger
 
         if (request.Sha256.Count > 0)
         {
-            logger.LogDebug("Fetching {Count} files for {Function}", request.Sha256.Count, definition.MethodName);
+            logger.LogDebug("Fetching {Count} files for {Function}", request.Sha256.Count, neededBy);
             outbox.Post(new FromWorker { Fetch = request });
         }
 
-        await Task.WhenAll(waits).ConfigureAwait(false);
-        try
-        {
-            return LoadedFunction.Load(definition, CodeLoadContext.For(definition, files), files);
-        }
-        catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
-        {
-            // Its tasks fail with this error; the log says once that the worker refused what it was sent.
-            logger.LogWarning("Refused function {Function}: {Reason}", definition.MethodName, exception.Message);
-            throw;
-        }
+        return Task.WhenAll(waits);
     }
 
     private void EndFetch(PendingFile fetch, Exception? failure)

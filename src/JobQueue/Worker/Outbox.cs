@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Google.Protobuf;
 using JobQueue.Protocol;
 
 namespace JobQueue.Worker;
@@ -34,6 +35,24 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
         lock (_gate)
         {
             _messages.Add(message);
+        }
+
+        _flush.Release();
+    }
+
+    /// <summary>
+    /// Queues an item's encoded result as <see cref="ValuePart"/>s, before the partition's result that reports it.
+    /// They are written one by one, each awaiting the transport's flow control, and wrap the value without copying it.
+    /// </summary>
+    public void PostValue(ulong partition, uint item, byte[] value)
+    {
+        lock (_gate)
+        {
+            for (var offset = 0; offset < value.Length; offset += ChannelLimits.ValueChunkSize)
+            {
+                var data = UnsafeByteOperations.UnsafeWrap(value.AsMemory(offset, Math.Min(ChannelLimits.ValueChunkSize, value.Length - offset)));
+                _messages.Add(new FromWorker { ValuePart = new ValuePart { Partition = partition, Item = item, Size = (ulong)value.Length, Data = data } });
+            }
         }
 
         _flush.Release();

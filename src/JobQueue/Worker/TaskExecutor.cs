@@ -134,8 +134,18 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
             try
             {
                 var function = await loading.ConfigureAwait(false);
-                var value = await function.RunAsync(partition.Arguments[item].Memory, function.TakesCancellation ? context.CancellationToken : CancellationToken.None).ConfigureAwait(false);
-                if (packed is null)
+                var argument = partition.ExternalArguments.TryGetValue((uint)item, out var file)
+                    ? await code.FetchValueAsync(file).ConfigureAwait(false)
+                    : partition.Arguments[item].Memory;
+                var value = await function.RunAsync(argument, function.TakesCancellation ? context.CancellationToken : CancellationToken.None).ConfigureAwait(false);
+                ResultSize.Check(value.Length, partition, item);
+                if (value.Length > ChannelLimits.ValueChunkSize || (packed?.WrittenCount ?? 0) + value.Length > ChannelLimits.MaxInlineResultBytes)
+                {
+                    // Too large to travel inside the result: it goes first, in pieces, and the result points to it.
+                    outbox.PostValue(partition.Id, (uint)item, value);
+                    result.ExternalItems.Add((uint)item);
+                }
+                else if (packed is null)
                 {
                     single = UnsafeByteOperations.UnsafeWrap(value);
                 }
