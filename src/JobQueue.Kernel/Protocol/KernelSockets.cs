@@ -4,7 +4,7 @@ using NetMQ.Sockets;
 namespace JobQueue.Kernel.Protocol;
 
 /// <summary>The sockets a kernel serves, on which port Jupyter asked for.</summary>
-public enum Socket
+internal enum Socket
 {
     Shell,
     Control,
@@ -17,7 +17,7 @@ public enum Socket
 /// messages from any thread are queued and sent from that thread. The heartbeat echoes on the same thread, so it
 /// keeps answering while a cell runs.
 /// </summary>
-public sealed class KernelSockets : IDisposable
+internal sealed class KernelSockets : IDisposable
 {
     private readonly RouterSocket _shell = new();
     private readonly RouterSocket _control = new();

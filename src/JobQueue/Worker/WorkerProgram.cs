@@ -11,7 +11,7 @@ using JobQueue.JobScripts;
 namespace JobQueue.Worker;
 
 /// <summary>The WorkerHost's program: one worker under the generic host, or several worker processes under one job.</summary>
-public static class WorkerProgram
+internal static class WorkerProgram
 {
     // SIGUSR2 on Linux: Grid Engine sends it to a job submitted with -notify shortly before killing it.
     private const PosixSignal GridEngineNotifySignal = (PosixSignal)12;
