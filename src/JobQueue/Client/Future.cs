@@ -1,25 +1,7 @@
-using System.Runtime.CompilerServices;
 using JobQueue.Checkpoints;
 using JobQueue.Coordination;
-using JobQueue.Serialization;
 
 namespace JobQueue;
-
-/// <summary>Where a <see cref="Future{T}"/> stands.</summary>
-public enum FutureStatus
-{
-    /// <summary>Queued or running.</summary>
-    Pending,
-
-    /// <summary>The result arrived.</summary>
-    Finished,
-
-    /// <summary>The task threw, or its workers kept dying; see <see cref="Future.Exception"/>.</summary>
-    Error,
-
-    /// <summary>Cancelled before a result arrived.</summary>
-    Cancelled,
-}
 
 /// <summary>A task sent to the cluster. Await a <see cref="Future{T}"/> for its result.</summary>
 public abstract class Future
@@ -76,51 +58,4 @@ public abstract class Future
     internal abstract bool TrySetException(Exception exception);
 
     internal abstract bool TrySetCancelled();
-}
-
-/// <summary>A task whose result is a <typeparamref name="T"/>: <c>T value = await future;</c>.</summary>
-public sealed class Future<T> : Future
-{
-    private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    internal Future()
-    {
-    }
-
-    internal override Task Completion => _result.Task;
-
-    public TaskAwaiter<T> GetAwaiter() => _result.Task.GetAwaiter();
-
-    /// <summary>The result as a task, for <c>Task.WhenAll</c> and friends.</summary>
-    public Task<T> AsTask() => _result.Task;
-
-    internal override bool TrySetResult(ReadOnlySpan<byte> value)
-    {
-        if (_result.Task.IsCompleted)
-        {
-            return false;
-        }
-
-        T decoded;
-        try
-        {
-            decoded = ValueCodec.Decode<T>(value, TypeAllowlist.Client);
-        }
-        catch (Exception exception) when (ValueCodec.IsDecodingFailure(exception))
-        {
-            return _result.TrySetException(new RemoteTaskException(exception.GetType().FullName!, $"The result could not be decoded as {typeof(T).Name}: {exception.Message}", ""));
-        }
-
-        if (Checkpoint is { } checkpoint)
-        {
-            checkpoint.Store.Add(checkpoint.Key, value.ToArray(), failure => _ = failure is null ? _result.TrySetResult(decoded) : _result.TrySetException(failure));
-            return true;
-        }
-
-        return _result.TrySetResult(decoded);
-    }
-
-    internal override bool TrySetException(Exception exception) => _result.TrySetException(exception);
-
-    internal override bool TrySetCancelled() => _result.TrySetCanceled();
 }

@@ -17,14 +17,3 @@ public sealed class RemoteTaskException : Exception
 
     public override string ToString() => $"{RemoteType}: {Message} (on a worker)\n{RemoteStackTrace}\n--- on the client ---\n{StackTrace}";
 }
-
-/// <summary>A task's workers kept dying while it ran (dask's KilledWorker): the task may be what kills them.</summary>
-public sealed class WorkerLostException : Exception
-{
-    public WorkerLostException(IReadOnlyList<string> workers)
-        : base($"The task was lost with {workers.Count} workers that died while holding it ({string.Join(", ", workers)}); it may be what crashes them, e.g. by running out of memory.") =>
-        Workers = workers;
-
-    /// <summary>Names of the workers that died holding the task, oldest first.</summary>
-    public IReadOnlyList<string> Workers { get; }
-}
