@@ -51,3 +51,7 @@ start.SetAction(async (result, cancellationToken) =>
 
 var root = new RootCommand("A Jupyter kernel for C# with JobQueue built in.") { install, start };
 return await root.Parse(args).InvokeAsync();
+
+// ASP.NET Core (which JobQueue brings) makes a top-level program's class public for integration tests; this tool's
+// program is no API, so it stays internal.
+internal partial class Program;

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace JobQueue.Kernel.Display;
 
 /// <summary>How a cell's value shows: JobQueue's types richly, collections as their items, anything else as its invariant-culture text.</summary>
-public static class Formatter
+internal static class Formatter
 {
     private const int ItemsShown = 100;
 

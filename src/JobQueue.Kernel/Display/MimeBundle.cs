@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace JobQueue.Kernel.Display;
 
 /// <summary>What a display message carries: plain text for consoles, and HTML for notebooks when there is a richer form.</summary>
-public sealed record MimeBundle(string Text, string? Html = null)
+internal sealed record MimeBundle(string Text, string? Html = null)
 {
     public JsonObject ToJson()
     {

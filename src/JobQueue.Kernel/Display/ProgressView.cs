@@ -8,7 +8,7 @@ namespace JobQueue.Kernel.Display;
 /// A live progress bar in the cell's output: one <c>display_data</c>, then <c>update_display_data</c> on the same
 /// display id until every task has ended, as dask's progress widget does.
 /// </summary>
-public sealed class ProgressView(IoPub ioPub)
+internal sealed class ProgressView(IoPub ioPub)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Scripting;
 namespace JobQueue.Kernel.Execution;
 
 /// <summary>How cells compile: a console app's implicit usings plus JobQueue, and <c>#r</c>/<c>#load</c> paths relative to the kernel's directory.</summary>
-public static class CellOptions
+internal static class CellOptions
 {
     /// <summary>The namespaces every cell imports (those of a console app's implicit usings, then JobQueue).</summary>
     public static readonly ImmutableArray<string> Imports =

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace JobQueue.Kernel.Execution;
 
 /// <summary>How a cell ended.</summary>
-public abstract record CellOutcome
+internal abstract record CellOutcome
 {
     /// <summary>It ran; <paramref name="Value"/> is its last expression's value when it ends with one.</summary>
     public sealed record Completed(bool HasValue, object? Value) : CellOutcome;

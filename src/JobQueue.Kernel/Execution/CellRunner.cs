@@ -10,7 +10,7 @@ namespace JobQueue.Kernel.Execution;
 /// Runs cells one after the other as one C# script: each cell is compiled, registered for code shipping, and only
 /// then run, so functions and records a cell declares run on the workers from that same cell.
 /// </summary>
-public sealed class CellRunner(ScriptOptions options)
+internal sealed class CellRunner(ScriptOptions options)
 {
     private ScriptState<object>? _state;
 

@@ -8,7 +8,7 @@ namespace JobQueue.Kernel.Execution;
 /// Console output of cells (stdout or stderr) as Jupyter <c>stream</c> messages: whole lines as they are written,
 /// and the rest when the cell ends.
 /// </summary>
-public sealed class CellWriter(IoPub ioPub, string streamName) : TextWriter
+internal sealed class CellWriter(IoPub ioPub, string streamName) : TextWriter
 {
     private readonly StringBuilder _pending = new();
     private readonly Lock _gate = new();

@@ -9,7 +9,7 @@ namespace JobQueue.Kernel.Execution;
 /// Completion, inspection and the completeness check, from the compiler's semantic model of the code as a cell
 /// after the ones run so far (no IDE workspace: names in scope or members of the expression before the dot).
 /// </summary>
-public sealed class CodeAssistant(CellRunner cells)
+internal sealed class CodeAssistant(CellRunner cells)
 {
     private static readonly CSharpParseOptions ScriptParsing = CSharpParseOptions.Default.WithKind(SourceCodeKind.Script);
 

@@ -8,7 +8,7 @@ namespace JobQueue.Kernel.Install;
 /// "C# (JobQueue)". Its argv starts with absolute paths (dotnet and this kernel), so it starts whatever PATH the
 /// Jupyter server has.
 /// </summary>
-public static class KernelSpec
+internal static class KernelSpec
 {
     public const string Name = "jobqueue-csharp";
     public const string DisplayName = "C# (JobQueue)";

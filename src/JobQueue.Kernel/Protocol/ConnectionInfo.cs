@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace JobQueue.Kernel.Protocol;
 
 /// <summary>The connection file Jupyter writes for a kernel it starts: where to listen and the key that signs messages.</summary>
-public sealed record ConnectionInfo
+internal sealed record ConnectionInfo
 {
     [JsonPropertyName("transport")] public string Transport { get; init; } = "tcp";
 

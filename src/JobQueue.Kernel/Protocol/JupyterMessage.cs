@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace JobQueue.Kernel.Protocol;
 
 /// <summary>One message of the Jupyter messaging protocol (version 5.3): routing identities and the four JSON parts.</summary>
-public sealed record JupyterMessage(
+internal sealed record JupyterMessage(
     IReadOnlyList<byte[]> Identities, JsonObject Header, JsonObject ParentHeader, JsonObject Metadata, JsonObject Content)
 {
     public const string ProtocolVersion = "5.3";

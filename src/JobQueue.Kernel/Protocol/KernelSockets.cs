@@ -3,21 +3,12 @@ using NetMQ.Sockets;
 
 namespace JobQueue.Kernel.Protocol;
 
-/// <summary>The sockets a kernel serves, on which port Jupyter asked for.</summary>
-public enum Socket
-{
-    Shell,
-    Control,
-    IoPub,
-    Stdin,
-}
-
 /// <summary>
 /// The kernel's five ZeroMQ sockets, served by one NetMQ poller thread: NetMQ sockets are not thread-safe, so
 /// messages from any thread are queued and sent from that thread. The heartbeat echoes on the same thread, so it
 /// keeps answering while a cell runs.
 /// </summary>
-public sealed class KernelSockets : IDisposable
+internal sealed class KernelSockets : IDisposable
 {
     private readonly RouterSocket _shell = new();
     private readonly RouterSocket _control = new();

@@ -6,7 +6,7 @@ namespace JobQueue.Kernel.Protocol;
 /// Signs and checks messages with HMAC-SHA256 over the header, parent header, metadata and content frames, as the
 /// connection file's key says. An empty key means Jupyter asked for no signatures.
 /// </summary>
-public sealed class MessageSigner(string key)
+internal sealed class MessageSigner(string key)
 {
     private readonly byte[] _key = System.Text.Encoding.UTF8.GetBytes(key);
 

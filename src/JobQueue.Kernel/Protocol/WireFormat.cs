@@ -8,7 +8,7 @@ namespace JobQueue.Kernel.Protocol;
 /// The frames of a message on a ZeroMQ socket: routing identities, the <c>&lt;IDS|MSG&gt;</c> delimiter, the
 /// signature, then header, parent header, metadata and content as JSON (binary buffers after them are ignored).
 /// </summary>
-public sealed class WireFormat(MessageSigner signer)
+internal sealed class WireFormat(MessageSigner signer)
 {
     private static readonly byte[] Delimiter = "<IDS|MSG>"u8.ToArray();
 

@@ -10,7 +10,7 @@ namespace JobQueue.Kernel.Serving;
 /// Answers <c>execute_request</c>: runs the cell with its console output streamed, an interrupt it observes
 /// without passing it, and its value displayed; owns what the cells started for the kernel's shutdown.
 /// </summary>
-public sealed class CellExecutor : IDisposable
+internal sealed class CellExecutor : IDisposable
 {
     private readonly CellRunner _cells;
     private readonly IoPub _ioPub;

@@ -7,7 +7,7 @@ namespace JobQueue.Kernel.Serving;
 /// Publishes on the IOPub socket on behalf of the request being served: output written after a cell has ended
 /// (by tasks it left running) goes with the last cell, which is where a notebook shows it.
 /// </summary>
-public sealed class IoPub(KernelSockets sockets, string session)
+internal sealed class IoPub(KernelSockets sockets, string session)
 {
     private JupyterMessage? _parent;
 

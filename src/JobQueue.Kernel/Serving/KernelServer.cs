@@ -9,7 +9,7 @@ namespace JobQueue.Kernel.Serving;
 /// Serves one Jupyter session: shell requests one after the other (a cell at a time), control requests at once on
 /// the socket thread, so an interrupt reaches a running cell and a shutdown ends the kernel.
 /// </summary>
-public sealed class KernelServer : IDisposable
+internal sealed class KernelServer : IDisposable
 {
     private readonly KernelSockets _sockets;
     private readonly Channel<JupyterMessage> _shell = System.Threading.Channels.Channel.CreateUnbounded<JupyterMessage>(new UnboundedChannelOptions { SingleReader = true });

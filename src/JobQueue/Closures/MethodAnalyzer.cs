@@ -275,8 +275,14 @@ internal sealed class MethodAnalyzer
                 if (dispatchesVirtually)
                 {
                     // Only the receiver's runtime type says which override runs; other arguments are not followed.
-                    if (hasReceiver && i == 0) node.CallVirtual((MethodInfo)callee);
-                    else node.KeepWhole();
+                    if (hasReceiver && i == 0)
+                    {
+                        node.CallVirtual((MethodInfo)callee);
+                    }
+                    else
+                    {
+                        node.KeepWhole();
+                    }
                 }
                 else if (calleeSummary is null)
                 {

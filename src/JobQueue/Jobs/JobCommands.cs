@@ -48,7 +48,7 @@ internal sealed class JobCommands(JobDefinition definition, JobQueueOptions opti
         var system = prepared.System;
         var first = Interlocked.Add(ref _nextJobIndex, jobs) - jobs;
         var script = prepared.Render(address, first, array: jobs > 1);
-        IReadOnlyList<string> arguments = jobs == 1 ? [] : system.ArraySubmitArguments(jobs, prepared.JobName);
+        var arguments = jobs == 1 ? [] : system.ArraySubmitArguments(jobs, prepared.JobName);
         var result = system.ScriptFileArguments(prepared.JobName) is { } fileArguments
             ? await SubmitFileAsync(fileArguments).ConfigureAwait(false)
             : await commands.RunAsync(system.SubmitCommand, arguments, script, cancellationToken).ConfigureAwait(false);

@@ -52,7 +52,7 @@ public static class ScriptSubmissions
     // no code to ship, and emitting it again would fail without a diagnostic.
     private static bool HasCode(dynamic compilation)
     {
-        foreach (dynamic tree in compilation.SyntaxTrees)
+        foreach (var tree in compilation.SyntaxTrees)
         {
             if ((int)tree.GetRoot().Members.Count > 0)
             {

@@ -2,23 +2,6 @@ using System.Data;
 
 namespace JobQueue;
 
-/// <summary>A column that <see cref="TableEvaluation.EvaluateAsync(Cluster, DataTable, Func{IReadOnlyDictionary{string, object?}, IReadOnlyDictionary{string, object?}}, IEnumerable{NewColumn}, MapOptions?, string, CancellationToken)"/> adds.</summary>
-/// <param name="Name">The column's name; it must not exist in the table yet.</param>
-/// <param name="Default">The value of rows whose evaluation failed (or that returned no value for the column).</param>
-public sealed record NewColumn(string Name, object? Default)
-{
-    /// <summary>The column's type. <value>The default is the type of <see cref="Default"/>, or <c>object</c> when it is null.</value></summary>
-    public Type? Type { get; init; }
-}
-
-/// <summary>The outcome of evaluating one row: its value, or the defaults and the reason it failed.</summary>
-/// <param name="Value">What the function returned, or the defaults when it failed.</param>
-/// <param name="Error">Why the row failed (the exception's message), or null when it succeeded.</param>
-public sealed record RowResult<T>(T Value, string? Error)
-{
-    public bool Succeeded => Error is null;
-}
-
 /// <summary>
 /// Maps a function over the rows of a table into new columns, on a cluster (BluePyParallel's <c>evaluate</c>, a
 /// parallel pandas <c>apply</c>): a row whose evaluation fails keeps the declared defaults and records its error

@@ -10,7 +10,7 @@ using JobQueue.JobScripts;
 namespace JobQueue.Worker;
 
 /// <summary>The WorkerHost's program: a nanny of the job's worker processes, or (<c>--no-nanny</c>) one worker under the generic host.</summary>
-public static class WorkerProgram
+internal static class WorkerProgram
 {
     // SIGUSR2 on Linux: Grid Engine sends it to a job submitted with -notify shortly before killing it.
     internal const PosixSignal GridEngineNotifySignal = (PosixSignal)12;

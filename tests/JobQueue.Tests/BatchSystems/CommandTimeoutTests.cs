@@ -25,7 +25,10 @@ public sealed class CommandTimeoutTests
         var logging = new CollectingLoggerFactory();
         await using var cluster = Create(TestBatchSystem.Slurm, options => options with
         {
-            CommandDirectory = commands.CommandDirectory, CommandTimeout = ShortTimeout, JobExtraDirectives = [StartInAnHour(TestBatchSystem.Slurm)], LoggerFactory = logging,
+            CommandDirectory = commands.CommandDirectory,
+            CommandTimeout = ShortTimeout,
+            JobExtraDirectives = [StartInAnHour(TestBatchSystem.Slurm)],
+            LoggerFactory = logging,
         });
         await cluster.ScaleAsync(1);
         var job = cluster.Jobs.Single().Id;
@@ -55,7 +58,10 @@ public sealed class CommandTimeoutTests
         var logging = new CollectingLoggerFactory();
         var cluster = Create(TestBatchSystem.Slurm, options => options with
         {
-            CommandDirectory = commands.CommandDirectory, CommandTimeout = ShortTimeout, JobExtraDirectives = [StartInAnHour(TestBatchSystem.Slurm)], LoggerFactory = logging,
+            CommandDirectory = commands.CommandDirectory,
+            CommandTimeout = ShortTimeout,
+            JobExtraDirectives = [StartInAnHour(TestBatchSystem.Slurm)],
+            LoggerFactory = logging,
         });
         await cluster.ScaleAsync(1);
         var job = cluster.Jobs.Single().Id;
@@ -74,7 +80,9 @@ public sealed class CommandTimeoutTests
         using var commands = FlakyCommands.Slurm("sbatch");
         await using var cluster = Create(system, options => options with
         {
-            CommandDirectory = commands.CommandDirectory, CommandTimeout = SshTimeout, JobExtraDirectives = [StartInAnHour(system)],
+            CommandDirectory = commands.CommandDirectory,
+            CommandTimeout = SshTimeout,
+            JobExtraDirectives = [StartInAnHour(system)],
         });
         await cluster.ScaleAsync(1);
 
@@ -109,7 +117,9 @@ public sealed class CommandTimeoutTests
         var logging = new CollectingLoggerFactory();
         await using var cluster = Create(TestBatchSystem.Pbs, options => options with
         {
-            CommandDirectory = commands.CommandDirectory, JobExtraDirectives = [StartInAnHour(TestBatchSystem.Pbs)], LoggerFactory = logging,
+            CommandDirectory = commands.CommandDirectory,
+            JobExtraDirectives = [StartInAnHour(TestBatchSystem.Pbs)],
+            LoggerFactory = logging,
         });
         await cluster.ScaleAsync(2);
         await Eventually.HoldsAsync(() => cluster.Jobs.All(job => job.State == JobState.Pending), Deadline, "both jobs are pending");
