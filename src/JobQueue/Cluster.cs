@@ -393,7 +393,7 @@ public abstract partial class Cluster : IAsyncDisposable
         var definition = FunctionReference.Describe(function, shape, Logger);
         // A copy: the items are encoded as they are sent, and the caller may change its collection meanwhile.
         var list = items.ToArray();
-        var checkpoint = _checkpoints.Open(function, options, Logger);
+        var checkpoint = _checkpoints.Open(function, options, list.Length, Logger);
         var coordinator = Coordinator;
         var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Length, MapSubmission.Policy(options, defaultPriority), options.BatchSize, options.MaxResultSizeBytes);
         var results = new MapItems<TResult>(map, list.Length);

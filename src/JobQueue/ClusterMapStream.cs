@@ -44,7 +44,7 @@ public abstract partial class Cluster
         options ??= new MapOptions();
         MapSubmission.Validate(options);
         var definition = FunctionReference.Describe(function, shape, Logger);
-        var checkpoint = _checkpoints.Open(function, options, Logger);
+        var checkpoint = _checkpoints.Open(function, options, null, Logger);
         return Enumerate();
 
         async IAsyncEnumerable<TResult> Enumerate([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken enumeratorToken = default)

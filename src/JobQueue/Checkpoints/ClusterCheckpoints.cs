@@ -13,10 +13,10 @@ internal sealed class ClusterCheckpoints : IAsyncDisposable
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    /// <summary>The checkpoint of a map with <paramref name="options"/>, or null when it has none.</summary>
+    /// <summary>The checkpoint of a map of <paramref name="items"/> items (null: a stream) with <paramref name="options"/>, or null when it has none.</summary>
     /// <exception cref="ArgumentException">Checkpoint settings without <see cref="MapOptions.Checkpoint"/>.</exception>
     /// <exception cref="CheckpointException">The checkpoint cannot be opened or belongs to another function.</exception>
-    public CheckpointedMap? Open(Delegate function, MapOptions options, ILogger logger)
+    public CheckpointedMap? Open(Delegate function, MapOptions options, long? items, ILogger logger)
     {
         if (options.Checkpoint is not { } location)
         {
@@ -43,7 +43,7 @@ internal sealed class ClusterCheckpoints : IAsyncDisposable
                 throw CheckpointStore.DifferentFunction(store.Display, store.Function.Name, store.Function.Hash, identity);
             }
 
-            return new CheckpointedMap(store, options.Key, logger);
+            return new CheckpointedMap(store, options.Key, items, logger);
         }
     }
 
@@ -65,8 +65,13 @@ internal sealed class ClusterCheckpoints : IAsyncDisposable
 }
 
 /// <summary>One map's use of a checkpoint: the key of each item, and which items are already done.</summary>
-internal sealed class CheckpointedMap(CheckpointStore store, Func<object?, string>? key, ILogger logger)
+internal sealed class CheckpointedMap(CheckpointStore store, Func<object?, string>? key, long? items, ILogger logger)
 {
+    // Items looked up so far, and how many of them were stored: a map looks its items up a window at a time, and says
+    // what the checkpoint held once, when the last window was looked up (a stream, after its first).
+    private long _lookedUp;
+    private long _found;
+
     // What the checkpoint held when the map began, read once: a map sends its items in many chunks (a stream in
     // many more), and what it stores itself meanwhile is for other items.
     private readonly Lazy<Dictionary<string, byte[]>> _stored = new(store.LoadResults);
@@ -88,8 +93,21 @@ internal sealed class CheckpointedMap(CheckpointStore store, Func<object?, strin
             toCompute += values[i] is null ? 1 : 0;
         }
 
-        logger.LogInformation("Checkpoint {Checkpoint}: {Stored} of {Items} items of {Function} are stored, {ToRun} to compute",
-            store.Display, entries.Count - toCompute, entries.Count, store.Function.Name, toCompute);
+        // Found first, so that whoever completes the count sees every window's finds.
+        Interlocked.Add(ref _found, entries.Count - toCompute);
+        var lookedUp = Interlocked.Add(ref _lookedUp, entries.Count);
+        if (items is { } all && lookedUp == all)
+        {
+            var found = Interlocked.Read(ref _found);
+            logger.LogInformation("Checkpoint {Checkpoint}: {Stored} of {Items} items of {Function} are stored, {ToRun} to compute",
+                store.Display, found, all, store.Function.Name, all - found);
+        }
+        else if (items is null && lookedUp == entries.Count)
+        {
+            logger.LogInformation("Checkpoint {Checkpoint}: {Stored} of the first {Items} items of the stream of {Function} are stored",
+                store.Display, entries.Count - toCompute, entries.Count, store.Function.Name);
+        }
+
         return values;
     }
 
