@@ -4,7 +4,7 @@ namespace JobQueue.Benchmarks;
 
 /// <summary>
 /// File serving under load: 8 workers fetch one 512 MiB scattered value at once. Reports the client's peak RSS while
-/// they fetch, what the fetch added to the RSS before it (the client holds the value and its encoding), and the
+/// they fetch, what the fetch added to the RSS before it (the client holds the value; Scatter put its encoding in a file), and the
 /// seconds until every worker had it.
 /// </summary>
 internal static class FetchScattered
@@ -49,7 +49,7 @@ internal static class FetchScattered
 
         return
         [
-            new("fetch_512MiB_peak_rss", peak, "MB", Workers, $"client RSS {before:F0} MB before the fetch (it holds the value and its encoding); {read.Select(item => item.ProcessId).Distinct().Count()} workers fetched"),
+            new("fetch_512MiB_peak_rss", peak, "MB", Workers, $"client RSS {before:F0} MB before the fetch (it holds the value; its encoding is in a file); {read.Select(item => item.ProcessId).Distinct().Count()} workers fetched"),
             new("fetch_512MiB_added_rss", peak - before, "MB", Workers),
             new("fetch_512MiB_seconds", seconds, "s", Workers),
         ];

@@ -186,7 +186,7 @@ public abstract partial class Cluster : IAsyncDisposable
     public Scattered<T> Scatter<T>(T value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return new Scattered<T>(value, ShippedFiles.AddContent($"scattered {typeof(T).Name}", ValueCodec.Encode(value, TypeAllowlist.Client, "the scattered value")));
+        return new Scattered<T>(value, SpilledValues.Add($"scattered {typeof(T).Name}", value));
     }
 
     /// <summary>The results of <paramref name="futures"/>, in their order.</summary>

@@ -8,7 +8,7 @@ namespace JobQueue.Coordination;
 /// Answers a worker's fetch of shipped files (code, large captured values and arguments) in chunks, by content hash.
 /// Flow control: a chunk is made only once the worker's window has room (<see cref="WorkerSession.FileWindow"/>, freed
 /// as its writer sends chunks), so however many workers fetch however large a file, each holds only a few chunks
-/// here; chunks of files in memory are slices of them, not copies.
+/// here; chunks of files in memory are slices of them, not copies, and files on disk are read into a few reused buffers.
 /// </summary>
 internal sealed class FileServer
 {
@@ -55,13 +55,18 @@ internal sealed class FileServer
 
         var length = content.Length;
         var inMemory = content is MemoryStream memory && memory.TryGetBuffer(out var buffer) ? buffer : default;
-        for (var offset = 0L; offset == 0 || offset < length; offset += ChannelLimits.ValueChunkSize)
+
+        // A file on disk is read into a ring of as many buffers as the window has room for, not into a new array per
+        // chunk (a large value's chunks would pile up as garbage): chunk k reuses the buffer of chunk k - window,
+        // which the writer sent before chunk k got room, since it sends a worker's chunks in order.
+        var ring = inMemory.Array is null ? new byte[WorkerSession.FileChunksInFlight][] : null;
+        for (var (offset, chunk) = (0L, 0); offset == 0 || offset < length; offset += ChannelLimits.ValueChunkSize, chunk++)
         {
             var size = (int)Math.Min(ChannelLimits.ValueChunkSize, length - offset);
             await session.FileWindow.WaitAsync(cancellationToken).ConfigureAwait(false);
             var data = inMemory.Array is { } array
                 ? UnsafeByteOperations.UnsafeWrap(array.AsMemory(inMemory.Offset + (int)offset, size))
-                : await ReadChunkAsync(content, size, cancellationToken).ConfigureAwait(false);
+                : await ReadChunkAsync(content, ring![chunk % ring.Length] ??= new byte[ChannelLimits.ValueChunkSize], size, cancellationToken).ConfigureAwait(false);
             session.Send(new ToWorker { File = new FileChunk { Sha256 = sha256, Data = data, Last = offset + size == length } });
         }
 
@@ -74,10 +79,9 @@ internal sealed class FileServer
         session.Send(new ToWorker { File = chunk });
     }
 
-    private static async Task<ByteString> ReadChunkAsync(Stream content, int size, CancellationToken cancellationToken)
+    private static async Task<ByteString> ReadChunkAsync(Stream content, byte[] buffer, int size, CancellationToken cancellationToken)
     {
-        var chunk = new byte[size];
-        await content.ReadExactlyAsync(chunk, cancellationToken).ConfigureAwait(false);
-        return UnsafeByteOperations.UnsafeWrap(chunk);
+        await content.ReadExactlyAsync(buffer.AsMemory(0, size), cancellationToken).ConfigureAwait(false);
+        return UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, size));
     }
 }

@@ -15,8 +15,8 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
     // Sums of fractional amounts (0.1 + 0.2) must not refuse what fits.
     private const double ResourceTolerance = 1e-9;
 
-    // File chunks per worker made and not yet written: enough to keep the transport busy, few enough to bound memory.
-    private const int FileChunksInFlight = 8;
+    /// <summary>File chunks per worker made and not yet written: enough to keep the transport busy, few enough to bound memory.</summary>
+    public const int FileChunksInFlight = 4;
 
     private readonly Lock _outboxLock = new();
     private readonly SemaphoreSlim _outboxSignal = new(0);

@@ -19,6 +19,28 @@ internal static class ValueCodec
     public static byte[] Encode<T>(T value, TypeAllowlist allowlist, string root = "value") =>
         Write(allowlist, root, value, static (writer, value) => CodecOf<T>.Instance.WriteSlot(writer, value));
 
+    /// <summary>Encodes <paramref name="value"/> into <paramref name="destination"/> as it goes, never whole in memory (a large scattered value).</summary>
+    /// <exception cref="UnsupportedValueException">Something in <paramref name="value"/> cannot be sent; the message has its path from <paramref name="root"/>.</exception>
+    public static void EncodeTo<T>(T value, TypeAllowlist allowlist, string root, Stream destination)
+    {
+        var writer = Begin(allowlist);
+        try
+        {
+            writer.StreamTo(destination);
+            CodecOf<T>.Instance.WriteSlot(writer, value);
+            writer.Flush();
+        }
+        catch (UnsupportedValueException exception)
+        {
+            exception.Within(root);
+            throw;
+        }
+        finally
+        {
+            writer.Return();
+        }
+    }
+
     /// <exception cref="InvalidDataException">The bytes are not a value of <typeparamref name="T"/>.</exception>
     /// <exception cref="DisallowedTypeException">The bytes name a type the allowlist refuses.</exception>
     public static T Decode<T>(ReadOnlySpan<byte> bytes, TypeAllowlist allowlist)

@@ -16,6 +16,9 @@ internal sealed class WireWriter
 
     private const int RetainedCapacity = 1 << 20;
 
+    // What a writer with a sink gathers before each write to it.
+    private const int SinkBufferSize = 64 << 10;
+
     [ThreadStatic]
     private static WireWriter? _cached;
 
@@ -24,6 +27,9 @@ internal sealed class WireWriter
     private int _depth;
     private Dictionary<object, int>? _objects;
     private Dictionary<Type, int>? _types;
+
+    // Where a large encoding goes as it is written (a scattered value's file), instead of into one growing buffer.
+    private Stream? _sink;
 
     private WireWriter(TypeAllowlist allowlist) => Allowlist = allowlist;
 
@@ -38,9 +44,34 @@ internal sealed class WireWriter
         return writer;
     }
 
+    /// <summary>
+    /// Sends what is written to <paramref name="sink"/> whenever the buffer is full (and large byte runs straight
+    /// through), so that the encoding never sits in memory whole; <see cref="Flush"/> writes the rest.
+    /// </summary>
+    public void StreamTo(Stream sink)
+    {
+        Flush();
+        _sink = sink;
+        if (_buffer.Length < SinkBufferSize)
+        {
+            Array.Resize(ref _buffer, SinkBufferSize);
+        }
+    }
+
+    /// <summary>Writes what the buffer holds to the sink, if there is one.</summary>
+    public void Flush()
+    {
+        if (_sink is not null && _position > 0)
+        {
+            _sink.Write(_buffer, 0, _position);
+            _position = 0;
+        }
+    }
+
     /// <summary>Clears the message state and gives the writer back to the thread, unless it grew very large.</summary>
     public void Return()
     {
+        _sink = null;
         _position = 0;
         _depth = 0;
         _objects?.Clear();
@@ -53,14 +84,12 @@ internal sealed class WireWriter
 
     public byte[] ToArray() => _buffer.AsSpan(0, _position).ToArray();
 
-    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _position);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteByte(byte value)
     {
         if (_position == _buffer.Length)
         {
-            Grow(1);
+            MakeRoom(1);
         }
 
         _buffer[_position++] = value;
@@ -91,6 +120,13 @@ internal sealed class WireWriter
 
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
+        if (_sink is not null && bytes.Length > _buffer.Length)
+        {
+            Flush();
+            _sink.Write(bytes);
+            return;
+        }
+
         bytes.CopyTo(GetSpan(bytes.Length));
         _position += bytes.Length;
     }
@@ -100,7 +136,7 @@ internal sealed class WireWriter
     {
         if (_buffer.Length - _position < size)
         {
-            Grow(size);
+            MakeRoom(size);
         }
 
         return _buffer.AsSpan(_position, size);
@@ -152,5 +188,13 @@ internal sealed class WireWriter
 
     public void Exit() => _depth--;
 
-    private void Grow(int size) => Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _position + size));
+    // With a sink, the buffer is emptied into it first, and grows only for a single run larger than itself.
+    private void MakeRoom(int size)
+    {
+        Flush();
+        if (_buffer.Length - _position < size)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _position + size));
+        }
+    }
 }

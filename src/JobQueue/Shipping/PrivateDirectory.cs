@@ -25,9 +25,13 @@ internal sealed class PrivateDirectory : IDisposable
             return new PrivateDirectory(path);
         }
 
-        // mkdtemp(3): exclusive, mode 0700.
-        return new PrivateDirectory(Directory.CreateTempSubdirectory($"jobqueue-{Environment.UserName}-").FullName);
+        return CreateInTemp();
     }
+
+    /// <summary>A fresh directory in the temporary directory (<c>TMPDIR</c>), not the runtime directory, which is often a small tmpfs: for large files.</summary>
+    public static PrivateDirectory CreateInTemp() =>
+        // mkdtemp(3): exclusive, mode 0700.
+        new(Directory.CreateTempSubdirectory($"jobqueue-{Environment.UserName}-").FullName);
 
     public void Dispose()
     {

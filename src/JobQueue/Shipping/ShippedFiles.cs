@@ -16,11 +16,11 @@ internal static class ShippedFiles
     private static readonly ConcurrentDictionary<string, ShippedFile> FilesByPath = new();
     private static readonly ConditionalWeakTable<byte[], ShippedFile> WhileAlive = [];
 
-    /// <summary>Names a file on disk by its content; hashed once per path.</summary>
+    /// <summary>Names a file on disk by its content; hashed once per path, as a stream (a large value's file is never read whole).</summary>
     public static ShippedFile AddFile(string path, string name) => FilesByPath.GetOrAdd(path, _ =>
     {
-        var bytes = File.ReadAllBytes(path);
-        var file = Describe(name, bytes);
+        using var content = File.OpenRead(path);
+        var file = new ShippedFile { Name = name, Sha256 = ByteString.CopyFrom(SHA256.HashData(content)), Size = (ulong)content.Length };
         Contents.TryAdd(file.Sha256, () => File.OpenRead(path));
         return file;
     });
@@ -51,7 +51,6 @@ internal static class ShippedFiles
         return file;
     }
 
-    /// <summary>The content of a file named here, or null for a hash this process never shipped.</summary>
     /// <summary>
     /// The content of a file named here, to be read in chunks: over the bytes in memory (not copied) or the file on
     /// disk; null for a hash this process never shipped, or a value no longer alive (then its hash is forgotten too).
