@@ -245,9 +245,14 @@ internal sealed class CoordinatorSession
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or IOException or RpcException)
         {
             // The coordinator then counts what this worker held a failure, without the reason.
+            await ended.CancelAsync().ConfigureAwait(false);
+            return;
         }
 
-        await ended.CancelAsync().ConfigureAwait(false);
+        // As after a drain, the coordinator ends the call once it has read everything, MemoryExceeded included; ending
+        // it here first could reset the stream before it did (an HTTP/2 reset discards what was not read yet), and the
+        // failure would lose its reason.
+        ended.CancelAfter(CloseGrace);
     }
 
     /// <summary>
