@@ -95,7 +95,7 @@ public sealed class SshCluster : Cluster
         var workers = Workers;
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"SshCluster({Name}, {(Address is { } address ? $"{address} {AddressReason}" : "not started")}): {workers.Count} of {TargetWorkers} workers on {_settings.Hosts.Count} hosts, {workers.Sum(worker => worker.Threads)} threads, {workers.Sum(worker => worker.MemoryLimit) / 1e9:0.#} GB");
+            $"SshCluster({Name}, {(Address is { } address ? $"{address} {AddressReason}" : "not started")}): {workers.Count} of {TargetWorkers} workers on {_settings.Hosts.Count} hosts, {workers.Sum(worker => worker.Threads)} threads, {workers.Sum(worker => worker.MemoryLimit) / 1e9:0.#} GB{UnrunnableNote}");
     }
 
     private protected override Task WorkersCannotStart
