@@ -34,6 +34,11 @@ internal static class FunctionReference
         }
 
         var method = function.Method;
+        if (TargetFree.TryGetValue((method, shape), out var known))
+        {
+            return known; // checked below when it was made
+        }
+
         if (method.DeclaringType is null || method.Module.Assembly.IsDynamic)
         {
             throw new ArgumentException(
@@ -52,11 +57,6 @@ internal static class FunctionReference
         {
             throw new ArgumentException(
                 $"{method.DeclaringType.Name}.{method.Name} is generic; move the lambda into a non-generic method or pass a non-generic static method.", nameof(function));
-        }
-
-        if (TargetFree.TryGetValue((method, shape), out var known))
-        {
-            return known;
         }
 
         byte[] target = [];
