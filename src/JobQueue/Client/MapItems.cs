@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using JobQueue.Checkpoints;
 using JobQueue.Coordination;
+using JobQueue.Serialization;
 
 namespace JobQueue;
 
@@ -7,7 +9,8 @@ namespace JobQueue;
 /// Where the items of one <c>Map</c> stand, compactly: a state byte and a result slot per item, the errors by index,
 /// and for the items sent and not yet decided (a bounded window, see <see cref="MapFeeder{T, TResult}"/>) their task
 /// records and checkpoint entries. A <see cref="Future{T}"/> exists only for an item the user looks at: a pending one
-/// is kept until its item is decided, a decided one is made again on each look.
+/// is kept until its item is decided, a decided one is made again on each look. A <c>Submit</c>'s item keeps its
+/// result encoded until the user looks at it (<c>keepEncoded</c>): passed on as another task's argument, it is never decoded here.
 /// </summary>
 internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 {
@@ -20,16 +23,23 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
     private readonly Dictionary<long, CheckpointEntry> _checkpoints = [];
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _failedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly byte[]?[]? _encoded;
+    private Action<long>? _itemDecided;
     private Coordinator? _coordinator;
+    private long _decoded;
     private int _finished;
     private int _failed;
     private long _firstFailure = long.MaxValue;
 
-    public MapItems(MapState map, int count)
+    /// <param name="map">The coordinator's view of the map.</param>
+    /// <param name="count">How many items it has.</param>
+    /// <param name="keepEncoded">Keep each result as the worker encoded it until it is looked at (or taken as another task's argument).</param>
+    public MapItems(MapState map, int count, bool keepEncoded = false)
     {
         Map = map;
         _states = new ItemState[count];
         _results = new TResult[count];
+        _encoded = keepEncoded ? new byte[count][] : null;
         if (count == 0)
         {
             _ended.SetResult();
@@ -54,6 +64,21 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 
     /// <summary>Told, outside the lock, whenever an item is decided: the window has room.</summary>
     public Action? Decided { get; set; }
+
+    /// <summary>Results decoded here so far: a diagnostic counter (tests show that results passed on as arguments are not).</summary>
+    public long ResultsDecoded => Interlocked.Read(ref _decoded);
+
+    /// <summary>The coordinator the items went to; null until one was sent.</summary>
+    public Coordinator? Coordinator
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _coordinator;
+            }
+        }
+    }
 
     /// <summary>Items sent to the coordinator and not yet decided.</summary>
     public int InFlight
@@ -89,6 +114,9 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
         {
             switch (_states[index])
             {
+                case ItemState.Finished when _encoded is { } kept && kept[index] is not null:
+                    future.ResultKeptEncoded();
+                    break;
                 case ItemState.Finished:
                     future.TrySetValue(_results[index]);
                     break;
@@ -128,6 +156,11 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 
         lock (_gate)
         {
+            for (var index = 0; _encoded is not null && index < Count; index++)
+            {
+                DecodeKeptLocked(index, out _, out _);
+            }
+
             if (_failed == 0)
             {
                 return (TResult[])_results.Clone();
@@ -262,9 +295,16 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 
     void ITaskOwner.SetCancelled(TaskRecord task) => Decide(task.Index, ItemState.Cancelled, default!, null);
 
-    // Decodes, stores in the checkpoint when there is one, then decides.
+    // Decodes (or keeps encoded), stores in the checkpoint when there is one, then decides.
     private void Complete(long index, ReadOnlySpan<byte> value, CheckpointEntry? checkpoint)
     {
+        if (_encoded is not null && checkpoint is null)
+        {
+            Decide(index, ItemState.Finished, default!, null, value.ToArray());
+            return;
+        }
+
+        Interlocked.Increment(ref _decoded);
         if (!Future<TResult>.TryDecode(value, out var decoded, out var failure))
         {
             Decide(index, ItemState.Failed, default!, failure);
@@ -279,8 +319,9 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
         }
     }
 
-    private void Decide(long index, ItemState state, TResult value, Exception? exception)
+    private void Decide(long index, ItemState state, TResult value, Exception? exception, byte[]? encoded = null)
     {
+        Action<long>? itemDecided;
         Future<TResult>? watched;
         bool ended;
         lock (_gate)
@@ -293,7 +334,15 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
             _states[index] = state;
             if (state == ItemState.Finished)
             {
-                _results[index] = value;
+                if (encoded is null)
+                {
+                    _results[index] = value;
+                }
+                else
+                {
+                    _encoded![index] = encoded;
+                }
+
                 _finished++;
             }
             else
@@ -307,6 +356,7 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
             _checkpoints.Remove(index);
             _watched.Remove(index, out watched);
             ended = _finished + _failed == Count;
+            itemDecided = _itemDecided;
         }
 
         if (state != ItemState.Finished)
@@ -314,8 +364,14 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
             _failedOnce.TrySetResult();
         }
 
+        if (encoded is not null)
+        {
+            watched?.ResultKeptEncoded();
+        }
+
         _ = state switch
         {
+            _ when encoded is not null => null,
             ItemState.Finished => watched?.TrySetValue(value),
             ItemState.Failed => watched?.TrySetException(exception!),
             _ => watched?.TrySetCancelled(),
@@ -325,7 +381,79 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
             _ended.TrySetResult();
         }
 
+        itemDecided?.Invoke(index);
         Decided?.Invoke();
+    }
+
+    /// <summary>Calls <paramref name="listener"/>, outside the lock, with the index of each item decided from now on.</summary>
+    public void WhenDecided(Action<long> listener)
+    {
+        lock (_gate)
+        {
+            _itemDecided += listener;
+        }
+    }
+
+    /// <summary>Where the item stands, for a task that takes its result as an argument; <paramref name="error"/> when it failed or was cancelled.</summary>
+    public InputState InputStateOf(long index, out Exception? error)
+    {
+        lock (_gate)
+        {
+            error = _errors.GetValueOrDefault(index);
+            return _states[index] switch
+            {
+                ItemState.Finished => InputState.Finished,
+                ItemState.Failed or ItemState.Cancelled => InputState.Failed,
+                _ => InputState.Pending,
+            };
+        }
+    }
+
+    /// <summary>
+    /// A finished item's result as the worker encoded it, for a task that takes it as an argument: the bytes kept (never
+    /// decoded here), or, when the result had been decoded already, the value encoded again.
+    /// </summary>
+    public byte[] EncodedResultOf(long index)
+    {
+        TResult value;
+        lock (_gate)
+        {
+            if (_encoded?[index] is { } kept)
+            {
+                return kept;
+            }
+
+            value = _results[index];
+        }
+
+        return ValueCodec.Encode(value, TypeAllowlist.Client, "result");
+    }
+
+    /// <summary>The result of a finished item kept encoded, decoded now (once); false with the failure when it cannot be decoded, which fails the item.</summary>
+    public bool TryDecodeKept(long index, out TResult value, [NotNullWhen(false)] out Exception? failure)
+    {
+        lock (_gate)
+        {
+            return DecodeKeptLocked(index, out value, out failure);
+        }
+    }
+
+    private bool DecodeKeptLocked(long index, out TResult value, [NotNullWhen(false)] out Exception? failure)
+    {
+        if (_encoded?[index] is { } kept)
+        {
+            _encoded[index] = null;
+            Interlocked.Increment(ref _decoded);
+            if (!Future<TResult>.TryDecode(kept, out _results[index], out var undecodable))
+            {
+                (_states[index], _errors[index], _firstFailure) = (ItemState.Failed, undecodable, Math.Min(_firstFailure, index));
+                (_finished, _failed) = (_finished - 1, _failed + 1);
+            }
+        }
+
+        value = _results[index];
+        failure = _errors.GetValueOrDefault(index);
+        return failure is null;
     }
 
     // The items before the first failure still to be decided; the whole map when some were not even sent (an item
