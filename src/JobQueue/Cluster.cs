@@ -91,8 +91,13 @@ public abstract partial class Cluster : IAsyncDisposable
 
     private protected ILogger Logger { get; }
 
-    /// <summary>For <c>ToString()</c>: items waiting for resources no connected worker has, e.g. <c>; waiting for resources no worker has: map 3 (20 items): gpu=2</c>.</summary>
-    private protected string UnrunnableNote => _coordinator?.Unrunnable is { Count: > 0 } waiting ? $"; waiting for resources no worker has: {string.Join("; ", waiting)}" : "";
+    /// <summary>
+    /// For <c>ToString()</c>: tasks held back for their inputs, and items waiting for resources no connected worker has,
+    /// e.g. <c>; 12 tasks waiting for their inputs; waiting for resources no worker has: map 3 (20 items): gpu=2</c>.
+    /// </summary>
+    private protected string UnrunnableNote =>
+        (_coordinator?.DependenciesWaiting is > 0 and var held ? $"; {held} tasks waiting for their inputs" : "")
+        + (_coordinator?.Unrunnable is { Count: > 0 } waiting ? $"; waiting for resources no worker has: {string.Join("; ", waiting)}" : "");
 
     private protected ILoggerFactory LoggerFactory => _logging.Factory;
 
@@ -341,6 +346,7 @@ public abstract partial class Cluster : IAsyncDisposable
             _completion.Failures.Snapshot())
         {
             Unrunnable = unrunnable,
+            DependenciesWaiting = coordinator.DependenciesWaiting,
         };
     }
 
