@@ -82,10 +82,12 @@ internal sealed class TaskDependencies
                     continue;
                 }
 
+                // One copy for all its dependents: arguments are only read once made.
                 _byInput.Remove(tasks[i].Id);
+                var bytes = value.ToArray();
                 foreach (var (dependent, slot) in waiting)
                 {
-                    if (Fill(dependent, slot, value.ToArray(), producer))
+                    if (Fill(dependent, slot, bytes, producer))
                     {
                         ready.Add(dependent.Task);
                     }

@@ -58,6 +58,19 @@ public sealed class TaskGraphTests : IDisposable
     }
 
     [Fact]
+    public async Task Inputs_over_a_mebibyte_reach_their_dependent_whole_without_being_decoded_here()
+    {
+        await using var cluster = new LocalCluster(new LocalOptions { Workers = 2, ThreadsPerWorker = 1, Name = "large" });
+        var bytes = cluster.Submit((int size) => Enumerable.Range(0, size).Select(i => (byte)(i % 251)).ToArray(), 3 << 20);
+        var text = cluster.Submit((int size) => new string('y', size), 2 << 20);
+
+        var summary = cluster.Submit((byte[] data, string words) => (data.Length, data.Select((value, i) => value == i % 251).All(same => same), words.Length), bytes, text);
+
+        Assert.Equal((3 << 20, true, 2 << 20), await summary);
+        Assert.Equal(0, DecodedHere(bytes) + DecodedHere(text));
+    }
+
+    [Fact]
     public async Task A_failing_input_fails_its_dependents_two_levels_down_with_DependencyFailedException_naming_it()
     {
         await using var cluster = new LocalCluster(new LocalOptions { Workers = 1, ThreadsPerWorker = 2, Name = "failing" });
