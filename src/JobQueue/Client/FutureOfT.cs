@@ -41,7 +41,7 @@ public sealed class Future<T> : Future
 
     private Task<T> LookAt()
     {
-        if (Interlocked.Exchange(ref _lookedAt, 1) == 0 && Volatile.Read(ref _keptEncoded) == 1)
+        if (Volatile.Read(ref _lookedAt) == 0 && Interlocked.Exchange(ref _lookedAt, 1) == 0 && Volatile.Read(ref _keptEncoded) == 1)
         {
             DecodeKept();
         }

@@ -368,14 +368,15 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
         {
             watched?.ResultKeptEncoded();
         }
-
-        _ = state switch
+        else
         {
-            _ when encoded is not null => null,
-            ItemState.Finished => watched?.TrySetValue(value),
-            ItemState.Failed => watched?.TrySetException(exception!),
-            _ => watched?.TrySetCancelled(),
-        };
+            _ = state switch
+            {
+                ItemState.Finished => watched?.TrySetValue(value),
+                ItemState.Failed => watched?.TrySetException(exception!),
+                _ => watched?.TrySetCancelled(),
+            };
+        }
         if (ended)
         {
             _ended.TrySetResult();
