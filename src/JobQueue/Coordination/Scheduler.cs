@@ -24,6 +24,7 @@ internal sealed class Scheduler(Action<MapState> unrunnable)
     private readonly WaitingTasks _waiting = new();
     private readonly Dictionary<ByteString, uint> _functionIds = [];
     private readonly List<FunctionDefinition> _functions = [];
+    private (FunctionDefinition? Definition, uint Id) _lastRegistered;
     private readonly Queue<MapState> _recentMaps = new();
 
     // Where NextPartition gathers a partition's tasks, reused.
@@ -50,6 +51,12 @@ internal sealed class Scheduler(Action<MapState> unrunnable)
     /// <summary>Gives the function an id, shared by every equal definition so workers load it once.</summary>
     public uint RegisterFunction(FunctionDefinition definition)
     {
+        // The same description again (a loop of Submits of one function): no need to encode it to find its id.
+        if (ReferenceEquals(definition, _lastRegistered.Definition))
+        {
+            return _lastRegistered.Id;
+        }
+
         var key = definition.ToByteString();
         if (!_functionIds.TryGetValue(key, out var id))
         {
@@ -58,6 +65,7 @@ internal sealed class Scheduler(Action<MapState> unrunnable)
             _functionIds[key] = id;
         }
 
+        _lastRegistered = (definition, id);
         return id;
     }
 

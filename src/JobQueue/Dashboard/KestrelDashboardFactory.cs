@@ -7,9 +7,6 @@ namespace JobQueue.Dashboard;
 /// <summary>Starts Kestrel for a dashboard on the first free port of the binding.</summary>
 internal static class KestrelDashboardFactory
 {
-    /// <summary>Open pages (each holds an event stream) and requests at once: a flood costs the process no more descriptors.</summary>
-    public const int MaxConnections = 64;
-
     /// <exception cref="InvalidOperationException">No port of the binding could be bound.</exception>
     public static async Task<DashboardServer> StartAsync(DashboardSource source, CancellationToken cancellationToken)
     {
@@ -46,7 +43,7 @@ internal static class KestrelDashboardFactory
     private static WebApplication Build(DashboardSource source, int port, DashboardRequests requests)
     {
         var builder = EmbeddedWebHost.CreateBuilder(
-            source.Binding.Address, port, _ => { }, MaxConnections, _ => { },
+            source.Binding.Address, port, _ => { }, EmbeddedWebHost.DashboardMaxConnections, _ => { },
             source.LoggerFactory.CreateLogger<KestrelDashboard>(), () => { });
         var app = builder.Build();
         app.Run(requests.HandleAsync);

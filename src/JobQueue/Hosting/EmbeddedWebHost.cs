@@ -24,6 +24,12 @@ internal static class EmbeddedWebHost
     /// <summary>File descriptors kept for the process itself (assemblies it loads later, worker processes, files).</summary>
     private const int ReservedDescriptors = 64;
 
+    /// <summary>
+    /// The dashboard's open pages (each holds an event stream) and requests at once, so that a flood costs the process
+    /// no more descriptors; the coordinator's server leaves them to it.
+    /// </summary>
+    public const int DashboardMaxConnections = 64;
+
     /// <summary>Connections accepted beyond a server's limit at once, on their way to being closed.</summary>
     private const int RejectedInFlight = 16;
 

@@ -50,12 +50,18 @@ internal sealed class PartitionSizer
         _fixedSize is not null ? int.MaxValue : (_itemsMeasured == 0 ? 2 : 4) * Math.Max(1, threads);
 
     /// <summary>
-    /// How many of a streamed map's items keep <paramref name="threads"/> busy: eight partitions of the current size
-    /// per thread, four on the workers (<see cref="MaxInFlight"/>) and four waiting, so that the tail bound of
-    /// <see cref="Next"/> never mistakes a stream's bounded queue for the end of the map.
+    /// How many of a map's items keep <paramref name="threads"/> busy: eight partitions per thread, four on the
+    /// workers (<see cref="MaxInFlight"/>) and four waiting, so that the tail bound of <see cref="Next"/> never
+    /// mistakes a bounded window for the end of the map. A partition counts here as at least what the measured cost
+    /// says (<see cref="TargetPartitionSeconds"/> of work), even when a small fixed size cuts the map finer: the
+    /// workers ask for enough such partitions to stay busy, and a window of eight single 1 µs items would leave them
+    /// waiting on the round trip.
     /// </summary>
-    public int ItemsToKeepBusy(int threads) =>
-        (int)Math.Min(int.MaxValue, 8L * Math.Max(1, threads) * (_fixedSize ?? Estimate ?? 1));
+    public int ItemsToKeepBusy(int threads)
+    {
+        var measured = _itemsMeasured > 0 ? EstimateFromMeasurements() : 1;
+        return (int)Math.Min(int.MaxValue, 8L * Math.Max(1, threads) * Math.Max(_fixedSize ?? 1, measured));
+    }
 
     /// <summary>The size of the next partition, given the map's items not yet sent and the worker threads connected.</summary>
     public int Next(int undispatched, int threads)

@@ -18,6 +18,11 @@ internal static class FunctionReference
     private static readonly ClosurePruner Closures = new(ClosurePruner.IsOutsideDotNetAndJobQueue);
     private static readonly ConcurrentDictionary<FieldInfo, bool> WarnedStaticFields = new();
 
+    // A description that does not depend on the delegate's target (a static method, or a lambda that reads nothing it
+    // captured) is made once per method: a loop of Submits then pays a lookup, not the IL analysis and the manifest.
+    // Whoever gets one of these must not change it (the coordinator copies what it keeps).
+    private static readonly ConcurrentDictionary<(MethodInfo Method, FunctionShape Shape), FunctionDefinition> TargetFree = new();
+
     /// <summary>Describes <paramref name="function"/> for the workers.</summary>
     /// <exception cref="ArgumentException">The delegate cannot run elsewhere; the message says why and what to do.</exception>
     public static FunctionDefinition Describe(Delegate function, FunctionShape shape, ILogger logger)
@@ -49,6 +54,11 @@ internal static class FunctionReference
                 $"{method.DeclaringType.Name}.{method.Name} is generic; move the lambda into a non-generic method or pass a non-generic static method.", nameof(function));
         }
 
+        if (TargetFree.TryGetValue((method, shape), out var known))
+        {
+            return known;
+        }
+
         byte[] target = [];
         var separate = new List<ExternalValue>();
         // Only the captured fields the method reads travel: a lambda touching one field of an object holding the cluster
@@ -75,7 +85,7 @@ internal static class FunctionReference
         var manifest = CodeManifest.For(method.Module.Assembly);
         // A closure too large for one message (say a dictionary holding a large array) travels as a file of its own.
         var targetFile = target.Length > ChannelLimits.ValueChunkSize ? ShippedFiles.AddContent($"closure of {method.Name}", target) : null;
-        return new FunctionDefinition
+        var definition = new FunctionDefinition
         {
             Assemblies = { manifest.Assemblies },
             NativeLibraries = { manifest.NativeLibraries },
@@ -87,6 +97,12 @@ internal static class FunctionReference
             Shape = shape,
             ExternalValues = { separate },
         };
+        if (method.IsStatic || pruned.Target is null)
+        {
+            TargetFree.TryAdd((method, shape), definition);
+        }
+
+        return definition;
     }
 
     // A static field is not captured: the worker reads its own, which the user may not expect. Said once per field.

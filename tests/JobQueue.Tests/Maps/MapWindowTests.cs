@@ -8,7 +8,8 @@ public sealed class MapWindowTests
         await using var cluster = new LocalCluster(new LocalOptions { Workers = 2, ThreadsPerWorker = 1, Name = "map-window" });
         await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
 
-        // A fixed partition of 10 items on 2 worker threads: a window of 8 partitions per thread, 160 items.
+        // A fixed partition of 10 items on 2 worker threads: a window of 8 partitions per thread, 160 items (each
+        // item takes over a millisecond, more than a partition's target, so the measured cost does not widen it).
         var futures = cluster.Map(SlowSquare, Enumerable.Range(0, 3000), new MapOptions { BatchSize = 10 });
         var mostInFlight = 0;
         while (!futures.Items.Ended.IsCompleted)
@@ -24,7 +25,7 @@ public sealed class MapWindowTests
 
     private static int SlowSquare(int x)
     {
-        Thread.SpinWait(20_000);
+        Thread.Sleep(1);
         return x * x;
     }
 }
