@@ -27,6 +27,7 @@ public abstract partial class Cluster
         options = CheckDependentOptions(options);
         var definition = FunctionReference.Describe(function, shape, Logger);
         var coordinator = Coordinator;
+        DependentTasks.CheckSameCluster(coordinator, [upstream.Items]);
         var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), upstream.Count, MapSubmission.Policy(options, MapPriority), options.BatchSize, options.MaxResultSizeBytes);
         var results = new MapItems<TResult>(map, upstream.Count);
         DependentTasks.Pipe(coordinator, results, upstream.Items);

@@ -98,6 +98,7 @@ public abstract partial class Cluster
         options = CheckDependentOptions(options);
         var definition = FunctionReference.Describe(function, shape, Logger);
         var coordinator = Coordinator;
+        DependentTasks.CheckSameCluster(coordinator, inputs.Select(input => input.Items));
         var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), 1, MapSubmission.Policy(options, SubmitPriority), options.BatchSize, options.MaxResultSizeBytes);
         var results = new MapItems<TResult>(map, 1, keepEncoded: true);
         DependentTasks.Submit(coordinator, results, inputs);

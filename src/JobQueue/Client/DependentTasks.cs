@@ -12,15 +12,19 @@ namespace JobQueue;
 /// </summary>
 internal static class DependentTasks
 {
-    /// <summary>Queues the one item of <paramref name="results"/> to run once each input is done, with their results as its arguments.</summary>
+    /// <summary>Checks, before a map is begun for them, that the inputs are of the cluster of <paramref name="coordinator"/>.</summary>
     /// <exception cref="ArgumentException">An input is a future of another cluster.</exception>
+    public static void CheckSameCluster(Coordinator coordinator, IEnumerable<IMapItems?> inputs)
+    {
+        if (inputs.Any(items => items?.Coordinator is { } other && other != coordinator))
+        {
+            throw new ArgumentException("A future of another cluster cannot be an argument here: pass futures of this cluster's Submit and Map.", nameof(inputs));
+        }
+    }
+
+    /// <summary>Queues the one item of <paramref name="results"/> to run once each input is done, with their results as its arguments.</summary>
     public static void Submit<TResult>(Coordinator coordinator, MapItems<TResult> results, TaskInput[] inputs)
     {
-        foreach (var input in inputs)
-        {
-            CheckSameCluster(coordinator, input.Items);
-        }
-
         var task = new TaskRecord(results.Map, 0, [], results);
         results.Queued(0, coordinator, task);
         coordinator.SubmitAfterInputs(task, [.. inputs.Select(input => input.Value)], [.. inputs.Select(input => input.Items?.IdOf(input.Index))], framed: inputs.Length > 1);
@@ -42,10 +46,8 @@ internal static class DependentTasks
     }
 
     /// <summary>Queues item i of <paramref name="results"/> to run on the result of item i of <paramref name="upstream"/> as soon as that one is done.</summary>
-    /// <exception cref="ArgumentException">The upstream map is of another cluster.</exception>
     public static void Pipe<TResult>(Coordinator coordinator, MapItems<TResult> results, IMapItems upstream)
     {
-        CheckSameCluster(coordinator, upstream);
         var tasks = new TaskRecord[results.Count];
         for (var index = 0; index < tasks.Length; index++)
         {
@@ -71,14 +73,6 @@ internal static class DependentTasks
             case InputState.Failed when coordinator.Cancel(task):
                 ((ITaskOwner)task.Owner).SetException(task, new DependencyFailedException(new TaskKey(items.Map.Number, index), error!));
                 break;
-        }
-    }
-
-    private static void CheckSameCluster(Coordinator coordinator, IMapItems? items)
-    {
-        if (items?.Coordinator is { } other && other != coordinator)
-        {
-            throw new ArgumentException("A future of another cluster cannot be an argument here: pass futures of this cluster's Submit and Map.", nameof(items));
         }
     }
 }

@@ -145,6 +145,22 @@ public sealed class TaskGraphTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_checkpoint_on_a_task_taking_futures_and_a_future_of_another_cluster_are_refused_saying_why()
+    {
+        await using var cluster = new LocalCluster(new LocalOptions { Workers = 1, Name = "refusing" });
+        await using var other = new LocalCluster(new LocalOptions { Workers = 1, Name = "other" });
+        var input = cluster.Submit(() => 1);
+        var foreign = other.Submit(() => 2);
+
+        var checkpoint = Assert.Throws<ArgumentException>(() => cluster.Submit((int x) => x, input, new MapOptions { Checkpoint = Path.Combine(_signals.FullName, "c.db") }));
+        var elsewhere = Assert.Throws<ArgumentException>(() => cluster.Submit((int a, int b) => a + b, input, foreign));
+
+        Assert.StartsWith("MapOptions.Checkpoint keys each result by its argument", checkpoint.Message, StringComparison.Ordinal);
+        Assert.StartsWith("A future of another cluster cannot be an argument here", elsewhere.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await input);
+    }
+
     public void Dispose() => _signals.Delete(recursive: true);
 
     private static long Add(long a, long b) => a + b;
