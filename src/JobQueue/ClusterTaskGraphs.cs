@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using JobQueue.Protocol;
 using JobQueue.Shipping;
 
@@ -13,6 +14,11 @@ namespace JobQueue;
 public abstract partial class Cluster
 {
     /// <summary>Runs <paramref name="function"/> on the result of <paramref name="argument"/> once that is done.</summary>
+    /// <remarks>
+    /// Preferred over the form taking a value when both fit: a lambda whose body compiles for the future as for its
+    /// result (<c>x => x.ToString()</c>) means the result, and is not ambiguous.
+    /// </remarks>
+    [OverloadResolutionPriority(1)]
     public Future<TResult> Submit<T, TResult>(Func<T, TResult> function, Future<T> argument, MapOptions? options = null) =>
         SubmitAfter<TResult>(function, FunctionShape.OneArgument, [TaskInput.Of(argument, 0)], options);
 
@@ -21,6 +27,7 @@ public abstract partial class Cluster
         Send<T, TResult>(function, FunctionShape.AsyncWithCancellation, [argument], options, SubmitPriority, CancellationToken.None, keepEncoded: true)[0];
 
     /// <summary>Runs an asynchronous <paramref name="function"/> on the result of <paramref name="argument"/> once that is done.</summary>
+    [OverloadResolutionPriority(1)]
     public Future<TResult> Submit<T, TResult>(Func<T, CancellationToken, Task<TResult>> function, Future<T> argument, MapOptions? options = null) =>
         SubmitAfter<TResult>(function, FunctionShape.AsyncWithCancellation, [TaskInput.Of(argument, 0)], options);
 

@@ -51,7 +51,10 @@ public sealed class TaskGraphTests : IDisposable
             return text.Length + n;
         }, three, two);
         var doubled = cluster.Submit((int n) => n * 2, four);
+        // A body that compiles for the future as for its result means the result.
+        var same = cluster.Submit(x => x, two);
 
+        Assert.Equal(2, await same);
         Assert.Equal("2xxx71", await three);
         Assert.Equal(8, await four);
         Assert.Equal(16, await doubled);
