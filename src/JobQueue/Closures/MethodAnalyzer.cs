@@ -58,7 +58,7 @@ internal sealed class MethodAnalyzer
         for (var i = 0; i < instructions.Count; i++)
         {
             indexByOffset[instructions[i].Offset] = i;
-            if (IsArgumentAddressOrStore(instructions[i].OpCode))
+            if (IlStackEffects.IsArgumentAddressOrStore(instructions[i].OpCode))
             {
                 // The parameter may then hold another object or be reached through a pointer.
                 Parameter(instructions[i]).KeepWhole();
@@ -82,7 +82,7 @@ internal sealed class MethodAnalyzer
             var instruction = instructions[index];
             var stack = new List<StackValue>(entryStates[index]!);
             Execute(instruction, stack);
-            foreach (var successor in Successors(instruction))
+            foreach (var successor in IlStackEffects.Successors(instruction))
             {
                 Enter(successor, [.. stack]);
             }
@@ -132,15 +132,6 @@ internal sealed class MethodAnalyzer
         }
     }
 
-    private static IEnumerable<int> Successors(IlInstruction instruction) => instruction.OpCode.FlowControl switch
-    {
-        FlowControl.Return or FlowControl.Throw => [],
-        FlowControl.Branch => [(int)instruction.Operand],
-        FlowControl.Cond_Branch when instruction.OpCode == OpCodes.Switch => [.. instruction.SwitchTargets, instruction.Next],
-        FlowControl.Cond_Branch => [(int)instruction.Operand, instruction.Next],
-        _ => [instruction.Next],
-    };
-
     private void Execute(IlInstruction instruction, List<StackValue> stack)
     {
         var op = instruction.OpCode;
@@ -149,7 +140,7 @@ internal sealed class MethodAnalyzer
             return;
         }
 
-        if (IsArgumentLoad(op))
+        if (IlStackEffects.IsArgumentLoad(op))
         {
             stack.Add(new StackValue(Parameter(instruction)));
         }
@@ -213,12 +204,12 @@ internal sealed class MethodAnalyzer
         }
         else
         {
-            for (var popped = PopCount(op.StackBehaviourPop); popped > 0; popped--)
+            for (var popped = IlStackEffects.PopCount(op.StackBehaviourPop); popped > 0; popped--)
             {
                 Escape(Pop(stack));
             }
 
-            for (var pushed = PushCount(op.StackBehaviourPush); pushed > 0; pushed--)
+            for (var pushed = IlStackEffects.PushCount(op.StackBehaviourPush); pushed > 0; pushed--)
             {
                 stack.Add(default);
             }
@@ -362,12 +353,6 @@ internal sealed class MethodAnalyzer
             : throw new InvalidProgramException($"{op.Name} names argument {index}, which does not exist.");
     }
 
-    private static bool IsArgumentLoad(OpCode op) =>
-        op == OpCodes.Ldarg_0 || op == OpCodes.Ldarg_1 || op == OpCodes.Ldarg_2 || op == OpCodes.Ldarg_3 || op == OpCodes.Ldarg_S || op == OpCodes.Ldarg;
-
-    private static bool IsArgumentAddressOrStore(OpCode op) =>
-        op == OpCodes.Ldarga_S || op == OpCodes.Ldarga || op == OpCodes.Starg_S || op == OpCodes.Starg;
-
     private static void Escape(StackValue value) => value.Path?.KeepWhole();
 
     private static StackValue Pop(List<StackValue> stack)
@@ -379,25 +364,6 @@ internal sealed class MethodAnalyzer
 
     private static StackValue Peek(List<StackValue> stack) =>
         stack.Count > 0 ? stack[^1] : throw new InvalidProgramException("Evaluation stack underflow.");
-
-    private static int PopCount(StackBehaviour behaviour) => behaviour switch
-    {
-        StackBehaviour.Pop0 => 0,
-        StackBehaviour.Pop1 or StackBehaviour.Popi or StackBehaviour.Popref => 1,
-        StackBehaviour.Pop1_pop1 or StackBehaviour.Popi_pop1 or StackBehaviour.Popi_popi or StackBehaviour.Popi_popi8
-            or StackBehaviour.Popi_popr4 or StackBehaviour.Popi_popr8 or StackBehaviour.Popref_pop1 or StackBehaviour.Popref_popi => 2,
-        StackBehaviour.Popi_popi_popi or StackBehaviour.Popref_popi_popi or StackBehaviour.Popref_popi_popi8 or StackBehaviour.Popref_popi_popr4
-            or StackBehaviour.Popref_popi_popr8 or StackBehaviour.Popref_popi_popref or StackBehaviour.Popref_popi_pop1 => 3,
-        _ => throw new NotSupportedException($"Stack behaviour {behaviour} is not analysed."),
-    };
-
-    private static int PushCount(StackBehaviour behaviour) => behaviour switch
-    {
-        StackBehaviour.Push0 => 0,
-        StackBehaviour.Push1_push1 => 2,
-        StackBehaviour.Push1 or StackBehaviour.Pushi or StackBehaviour.Pushi8 or StackBehaviour.Pushr4 or StackBehaviour.Pushr8 or StackBehaviour.Pushref => 1,
-        _ => throw new NotSupportedException($"Stack behaviour {behaviour} is not analysed."),
-    };
 
     /// <summary>An evaluation-stack slot: an object reached from a parameter, a method pointer, or (default) unknown.</summary>
     private readonly record struct StackValue(AccessNode? Path, MethodBase? Pointer = null, bool IsVirtualPointer = false);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using System.Buffers;
 
 namespace JobQueue.JobScripts;
 
@@ -7,7 +7,7 @@ namespace JobQueue.JobScripts;
 /// An amount of memory, parsed the way dask does: kB, MB, GB, TB, PB (and their one-letter forms k, M, G, T, P)
 /// are decimal; KiB, MiB, GiB, TiB, PiB are binary; a bare number is bytes. Units ignore case.
 /// </summary>
-internal readonly partial record struct MemorySize(long Bytes)
+internal readonly record struct MemorySize(long Bytes)
 {
     private const long KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024, TiB = GiB * 1024, PiB = TiB * 1024;
 
@@ -19,17 +19,21 @@ internal readonly partial record struct MemorySize(long Bytes)
         ["kib"] = KiB, ["mib"] = MiB, ["gib"] = GiB, ["tib"] = TiB, ["pib"] = PiB,
     };
 
-    [GeneratedRegex(@"^\s*(?<number>\d+(?:\.\d*)?|\.\d+)\s*(?<unit>[a-zA-Z]*)\s*$")]
-    private static partial Regex SizePattern();
+    private static readonly SearchValues<char> AsciiLetters = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     /// <summary>Parses <paramref name="text"/>; <paramref name="optionName"/> names the setting in the error.</summary>
     /// <exception cref="ArgumentException">The text is not a positive memory size.</exception>
     public static MemorySize Parse(string text, string optionName)
     {
-        var match = SizePattern().Match(text);
-        if (match.Success
-            && UnitFactors.TryGetValue(match.Groups["unit"].Value, out var factor)
-            && double.TryParse(match.Groups["number"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        // A number, then a unit of letters, with white space around either. Split by hand rather than by a regular
+        // expression: every worker parses its --memory-limit, and the regex engine would be loaded for that alone.
+        var trimmed = text.AsSpan().Trim();
+        var unitStart = trimmed.IndexOfAny(AsciiLetters) is var letter and >= 0 ? letter : trimmed.Length;
+        var digits = trimmed[..unitStart].TrimEnd();
+        var unit = trimmed[unitStart..];
+        if (!unit.ContainsAnyExcept(AsciiLetters)
+            && UnitFactors.TryGetValue(unit.ToString(), out var factor)
+            && double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
         {
             var bytes = Math.Round(number * factor);
             if (bytes >= 1 && bytes < long.MaxValue)

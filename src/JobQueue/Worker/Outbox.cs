@@ -5,10 +5,12 @@ using JobQueue.Protocol;
 namespace JobQueue.Worker;
 
 /// <summary>
-/// Everything a worker sends on one connection, written by one loop: messages as posted, and results gathered into
+/// Everything a worker sends on one connection, one write at a time: messages as posted, and results gathered into
 /// one <see cref="ResultBatch"/> per write together with new credit (as many tasks as keep every thread busy for about
 /// 2 ms). gRPC's client flushes every write and allows one in flight, so merging what queued meanwhile is what makes
-/// one task per message cheap.
+/// one task per message cheap. Whoever has something to send writes it on its own thread when no write is under way
+/// (a single task's result then leaves without waking another thread); while one is, the writing goes on with
+/// everything that queued meanwhile.
 /// </summary>
 internal sealed class Outbox(CoordinatorConnection connection, int threads)
 {
@@ -17,8 +19,12 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
     private static readonly long BufferedWorkTicks = Stopwatch.Frequency / 500; // keep about 2 ms of work queued
 
     private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _flush = new(0);
     private readonly TaskCompletionSource _lastFlush = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _writerEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationToken _ended;
+    private bool _started;
+    private bool _writing;
+    private bool _writeAgain;
     private List<TaskResult> _results = [];
     private List<FromWorker> _messages = [];
     private long _resultBytes;
@@ -37,7 +43,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
             _messages.Add(message);
         }
 
-        _flush.Release();
+        Write();
     }
 
     /// <summary>
@@ -55,7 +61,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
             }
         }
 
-        _flush.Release();
+        Write();
     }
 
     /// <summary>Queues a partition's result; it leaves now when <paramref name="flushNow"/>, else with the next write or once enough gathered.</summary>
@@ -72,7 +78,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
 
         if (flush)
         {
-            _flush.Release();
+            Write();
         }
     }
 
@@ -89,7 +95,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
     }
 
     /// <summary>Writes now, which grants the first credit once the coordinator welcomed the worker.</summary>
-    public void Flush() => _flush.Release();
+    public void Flush() => Write();
 
     /// <summary>Asks for no more tasks (draining).</summary>
     public void StopAsking()
@@ -108,7 +114,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
             _paused = paused;
         }
 
-        _flush.Release();
+        Write();
     }
 
     /// <summary>Writes what is left, ends the request stream, and returns once that is done; later posts are not sent.</summary>
@@ -119,27 +125,65 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
             _closing = true;
         }
 
-        _flush.Release();
+        Write();
         await _lastFlush.Task.WaitAsync(ended).ConfigureAwait(false);
     }
 
-    public async Task WriteLoopAsync(CancellationToken ended)
+    /// <summary>Starts writing what was posted so far; the task ends when the outbox closed, the connection failed or <paramref name="ended"/>.</summary>
+    public Task WriteLoopAsync(CancellationToken ended)
+    {
+        _ended = ended;
+        ended.Register(() => _writerEnded.TrySetCanceled(ended));
+        lock (_gate)
+        {
+            _started = true;
+        }
+
+        Write();
+        return _writerEnded.Task;
+    }
+
+    // Writes now on this thread unless a write is under way, which then goes on with this too.
+    private void Write()
+    {
+        lock (_gate)
+        {
+            if (!_started || _writing)
+            {
+                _writeAgain = true;
+                return;
+            }
+
+            _writing = true;
+        }
+
+        _ = WriteRoundsAsync();
+    }
+
+    private async Task WriteRoundsAsync()
+    {
+        try
+        {
+            await WriteQueuedAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // Nothing more is written (_writing stays set): the call is broken, and its reads end the session.
+            _writerEnded.TrySetException(exception);
+        }
+    }
+
+    private async Task WriteQueuedAsync()
     {
         var results = new List<TaskResult>();
         var messages = new List<FromWorker>();
         while (true)
         {
-            await _flush.WaitAsync(ended).ConfigureAwait(false);
-
-            // One write for every wake-up asked for meanwhile: a gRPC write costs far more than a semaphore.
-            while (_flush.Wait(0))
-            {
-            }
-
             uint credit;
             bool closing;
             lock (_gate)
             {
+                _writeAgain = false;
                 (_results, results) = (results, _results);
                 _resultBytes = 0;
                 (_messages, messages) = (messages, _messages);
@@ -149,14 +193,14 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
 
             foreach (var message in messages)
             {
-                await connection.Output.WriteAsync(message, ended).ConfigureAwait(false);
+                await connection.Output.WriteAsync(message, _ended).ConfigureAwait(false);
             }
 
             if (results.Count > 0 || credit > 0)
             {
                 var batch = new ResultBatch { Credit = credit };
                 batch.Results.AddRange(results);
-                await connection.Output.WriteAsync(new FromWorker { Results = batch }, ended).ConfigureAwait(false);
+                await connection.Output.WriteAsync(new FromWorker { Results = batch }, _ended).ConfigureAwait(false);
             }
 
             results.Clear();
@@ -166,7 +210,17 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
                 // Half-closes the call: nothing is written after the last results.
                 await connection.Output.CompleteAsync().ConfigureAwait(false);
                 _lastFlush.TrySetResult();
+                _writerEnded.TrySetResult();
                 return;
+            }
+
+            lock (_gate)
+            {
+                if (!_writeAgain)
+                {
+                    _writing = false;
+                    return;
+                }
             }
         }
     }
