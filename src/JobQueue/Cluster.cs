@@ -91,8 +91,13 @@ public abstract partial class Cluster : IAsyncDisposable
 
     private protected ILogger Logger { get; }
 
-    /// <summary>For <c>ToString()</c>: items waiting for resources no connected worker has, e.g. <c>; waiting for resources no worker has: map 3 (20 items): gpu=2</c>.</summary>
-    private protected string UnrunnableNote => _coordinator?.Unrunnable is { Count: > 0 } waiting ? $"; waiting for resources no worker has: {string.Join("; ", waiting)}" : "";
+    /// <summary>
+    /// For <c>ToString()</c>: tasks held back for their inputs, and items waiting for resources no connected worker has,
+    /// e.g. <c>; 12 tasks waiting for their inputs; waiting for resources no worker has: map 3 (20 items): gpu=2</c>.
+    /// </summary>
+    private protected string UnrunnableNote =>
+        (_coordinator?.DependenciesWaiting is > 0 and var held ? $"; {held} tasks waiting for their inputs" : "")
+        + (_coordinator?.Unrunnable is { Count: > 0 } waiting ? $"; waiting for resources no worker has: {string.Join("; ", waiting)}" : "");
 
     private protected ILoggerFactory LoggerFactory => _logging.Factory;
 
@@ -134,11 +139,11 @@ public abstract partial class Cluster : IAsyncDisposable
 
     /// <summary>Runs <paramref name="function"/> once on a worker.</summary>
     public Future<TResult> Submit<TResult>(Func<TResult> function, MapOptions? options = null) =>
-        Send<int, TResult>(function, FunctionShape.NoArgument, [0], options, SubmitPriority, CancellationToken.None)[0];
+        Send<int, TResult>(function, FunctionShape.NoArgument, [0], options, SubmitPriority, CancellationToken.None, keepEncoded: true)[0];
 
     /// <summary>Runs <paramref name="function"/> on <paramref name="argument"/> on a worker.</summary>
     public Future<TResult> Submit<T, TResult>(Func<T, TResult> function, T argument, MapOptions? options = null) =>
-        Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, SubmitPriority, CancellationToken.None)[0];
+        Send<T, TResult>(function, FunctionShape.OneArgument, [argument], options, SubmitPriority, CancellationToken.None, keepEncoded: true)[0];
 
     /// <summary>
     /// Runs <paramref name="function"/> once on every connected worker, at once rather than after the queued tasks
@@ -341,6 +346,7 @@ public abstract partial class Cluster : IAsyncDisposable
             _completion.Failures.Snapshot())
         {
             Unrunnable = unrunnable,
+            DependenciesWaiting = coordinator.DependenciesWaiting,
         };
     }
 
@@ -386,7 +392,9 @@ public abstract partial class Cluster : IAsyncDisposable
     /// <summary>What the user should know when workers do not come.</summary>
     private protected virtual string DescribeMissingWorkers() => "";
 
-    private MapResult<TResult> Send<T, TResult>(Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, int defaultPriority, CancellationToken cancellationToken)
+    // keepEncoded: a Submit's result stays encoded until it is looked at, so that passed on as an argument it is never decoded here.
+    private MapResult<TResult> Send<T, TResult>(
+        Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, int defaultPriority, CancellationToken cancellationToken, bool keepEncoded = false)
     {
         options ??= new MapOptions();
         MapSubmission.Validate(options);
@@ -396,8 +404,15 @@ public abstract partial class Cluster : IAsyncDisposable
         var checkpoint = _checkpoints.Open(function, options, list.Length, Logger);
         var coordinator = Coordinator;
         var map = coordinator.BeginMap(coordinator.RegisterFunction(definition), list.Length, MapSubmission.Policy(options, defaultPriority), options.BatchSize, options.MaxResultSizeBytes);
-        var results = new MapItems<TResult>(map, list.Length);
+        var results = new MapItems<TResult>(map, list.Length, keepEncoded);
         MapFeeder<T, TResult>.Start(coordinator, list, results, checkpoint, options.ChunkSize);
+        CancelOnInterrupt(results, cancellationToken);
+        return new MapResult<TResult>(results, map.Statistics);
+    }
+
+    // The caller's token and a notebook cell's interruption cancel the items not yet decided.
+    private static void CancelOnInterrupt<TResult>(MapItems<TResult> results, CancellationToken cancellationToken)
+    {
         foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])
         {
             if (token.CanBeCanceled)
@@ -405,7 +420,5 @@ public abstract partial class Cluster : IAsyncDisposable
                 token.Register(results.CancelAll);
             }
         }
-
-        return new MapResult<TResult>(results, map.Statistics);
     }
 }

@@ -34,6 +34,9 @@ public abstract class Future : ITaskOwner
 
     internal abstract Task Completion { get; }
 
+    /// <summary>The map item this future is of, for a task that takes its result as an argument; null for a future of its own.</summary>
+    internal (IMapItems Items, long Index)? Item => _map is null ? null : (_map, _index);
+
     /// <summary>Whether a worker holds the task now; read without the coordinator's lock, for counts that are a moment old anyway.</summary>
     internal bool IsOnWorker => _map?.IsOnWorker(_index) ?? Volatile.Read(ref _task)?.Worker is not null;
 

@@ -19,12 +19,41 @@ public sealed class Future<T> : Future
     {
     }
 
-    internal override Task Completion => _result.Task;
+    // Set once: the result is in its map, still encoded (a Submit's); the future was looked at. Decoded when both are.
+    private int _keptEncoded;
+    private int _lookedAt;
 
-    public TaskAwaiter<T> GetAwaiter() => _result.Task.GetAwaiter();
+    internal override Task Completion => LookAt();
+
+    public TaskAwaiter<T> GetAwaiter() => LookAt().GetAwaiter();
 
     /// <summary>The result as a task, for <c>Task.WhenAll</c> and friends.</summary>
-    public Task<T> AsTask() => _result.Task;
+    public Task<T> AsTask() => LookAt();
+
+    /// <summary>The result is in its map still encoded: it is decoded when the future is looked at, never if it is only passed on as an argument.</summary>
+    internal void ResultKeptEncoded()
+    {
+        if (Interlocked.Exchange(ref _keptEncoded, 1) == 0 && Volatile.Read(ref _lookedAt) == 1)
+        {
+            DecodeKept();
+        }
+    }
+
+    private Task<T> LookAt()
+    {
+        if (Volatile.Read(ref _lookedAt) == 0 && Interlocked.Exchange(ref _lookedAt, 1) == 0 && Volatile.Read(ref _keptEncoded) == 1)
+        {
+            DecodeKept();
+        }
+
+        return _result.Task;
+    }
+
+    private void DecodeKept()
+    {
+        var (items, index) = Item!.Value;
+        _ = ((MapItems<T>)items).TryDecodeKept(index, out var value, out var failure) ? _result.TrySetResult(value) : _result.TrySetException(failure);
+    }
 
     internal override bool TrySetResult(ReadOnlySpan<byte> value)
     {

@@ -7,9 +7,10 @@ namespace JobQueue;
 /// Where the items of one <c>Map</c> stand, compactly: a state byte and a result slot per item, the errors by index,
 /// and for the items sent and not yet decided (a bounded window, see <see cref="MapFeeder{T, TResult}"/>) their task
 /// records and checkpoint entries. A <see cref="Future{T}"/> exists only for an item the user looks at: a pending one
-/// is kept until its item is decided, a decided one is made again on each look.
+/// is kept until its item is decided, a decided one is made again on each look. A <c>Submit</c>'s item keeps its
+/// result encoded until the user looks at it (<c>keepEncoded</c>): passed on as another task's argument, it is never decoded here.
 /// </summary>
-internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
+internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 {
     private readonly Lock _gate = new();
     private readonly ItemState[] _states;
@@ -20,16 +21,23 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
     private readonly Dictionary<long, CheckpointEntry> _checkpoints = [];
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _failedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly byte[]?[]? _encoded;
+    private Action<long>? _itemDecided;
     private Coordinator? _coordinator;
+    private long _decoded;
     private int _finished;
     private int _failed;
     private long _firstFailure = long.MaxValue;
 
-    public MapItems(MapState map, int count)
+    /// <param name="map">The coordinator's view of the map.</param>
+    /// <param name="count">How many items it has.</param>
+    /// <param name="keepEncoded">Keep each result as the worker encoded it until it is looked at (or taken as another task's argument).</param>
+    public MapItems(MapState map, int count, bool keepEncoded = false)
     {
         Map = map;
         _states = new ItemState[count];
         _results = new TResult[count];
+        _encoded = keepEncoded ? new byte[count][] : null;
         if (count == 0)
         {
             _ended.SetResult();
@@ -54,6 +62,21 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 
     /// <summary>Told, outside the lock, whenever an item is decided: the window has room.</summary>
     public Action? Decided { get; set; }
+
+    /// <summary>Results decoded here so far: a diagnostic counter (tests show that results passed on as arguments are not).</summary>
+    public long ResultsDecoded => Interlocked.Read(ref _decoded);
+
+    /// <summary>The coordinator the items went to; null until one was sent.</summary>
+    public Coordinator? Coordinator
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _coordinator;
+            }
+        }
+    }
 
     /// <summary>Items sent to the coordinator and not yet decided.</summary>
     public int InFlight
@@ -89,6 +112,9 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
         {
             switch (_states[index])
             {
+                case ItemState.Finished when _encoded is { } kept && kept[index] is not null:
+                    future.ResultKeptEncoded();
+                    break;
                 case ItemState.Finished:
                     future.TrySetValue(_results[index]);
                     break;
@@ -128,6 +154,11 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 
         lock (_gate)
         {
+            for (var index = 0; _encoded is not null && index < Count; index++)
+            {
+                DecodeKeptLocked(index, out _, out _);
+            }
+
             if (_failed == 0)
             {
                 return (TResult[])_results.Clone();
@@ -262,9 +293,16 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
 
     void ITaskOwner.SetCancelled(TaskRecord task) => Decide(task.Index, ItemState.Cancelled, default!, null);
 
-    // Decodes, stores in the checkpoint when there is one, then decides.
+    // Decodes (or keeps encoded), stores in the checkpoint when there is one, then decides.
     private void Complete(long index, ReadOnlySpan<byte> value, CheckpointEntry? checkpoint)
     {
+        if (_encoded is not null && checkpoint is null)
+        {
+            Decide(index, ItemState.Finished, default!, null, value.ToArray());
+            return;
+        }
+
+        Interlocked.Increment(ref _decoded);
         if (!Future<TResult>.TryDecode(value, out var decoded, out var failure))
         {
             Decide(index, ItemState.Failed, default!, failure);
@@ -279,8 +317,9 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
         }
     }
 
-    private void Decide(long index, ItemState state, TResult value, Exception? exception)
+    private void Decide(long index, ItemState state, TResult value, Exception? exception, byte[]? encoded = null)
     {
+        Action<long>? itemDecided;
         Future<TResult>? watched;
         bool ended;
         lock (_gate)
@@ -293,7 +332,15 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
             _states[index] = state;
             if (state == ItemState.Finished)
             {
-                _results[index] = value;
+                if (encoded is null)
+                {
+                    _results[index] = value;
+                }
+                else
+                {
+                    _encoded![index] = encoded;
+                }
+
                 _finished++;
             }
             else
@@ -307,6 +354,7 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
             _checkpoints.Remove(index);
             _watched.Remove(index, out watched);
             ended = _finished + _failed == Count;
+            itemDecided = _itemDecided;
         }
 
         if (state != ItemState.Finished)
@@ -314,17 +362,25 @@ internal sealed class MapItems<TResult> : ITaskOwner, IItemSlots, IMapItems
             _failedOnce.TrySetResult();
         }
 
-        _ = state switch
+        if (encoded is not null)
         {
-            ItemState.Finished => watched?.TrySetValue(value),
-            ItemState.Failed => watched?.TrySetException(exception!),
-            _ => watched?.TrySetCancelled(),
-        };
+            watched?.ResultKeptEncoded();
+        }
+        else
+        {
+            _ = state switch
+            {
+                ItemState.Finished => watched?.TrySetValue(value),
+                ItemState.Failed => watched?.TrySetException(exception!),
+                _ => watched?.TrySetCancelled(),
+            };
+        }
         if (ended)
         {
             _ended.TrySetResult();
         }
 
+        itemDecided?.Invoke(index);
         Decided?.Invoke();
     }
 

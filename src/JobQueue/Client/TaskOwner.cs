@@ -39,9 +39,36 @@ internal interface IItemSlots
 /// <summary>What a map item's <see cref="Future"/> asks of the map that holds the item.</summary>
 internal interface IMapItems
 {
+    MapState Map { get; }
+
+    /// <summary>The coordinator the items went to; null until one was sent.</summary>
+    Coordinator? Coordinator { get; }
+
+    /// <summary>Results decoded here so far: a diagnostic counter.</summary>
+    long ResultsDecoded { get; }
+
     ulong IdOf(long index);
+
+    /// <summary>Calls <paramref name="listener"/> with the index of each item decided from now on.</summary>
+    void WhenDecided(Action<long> listener);
+
+    /// <summary>Where the item stands, for a task that takes its result as an argument.</summary>
+    InputState InputStateOf(long index, out Exception? error);
+
+    /// <summary>A finished item's result, encoded: as the worker sent it when it was kept so.</summary>
+    byte[] EncodedResultOf(long index);
 
     bool IsOnWorker(long index);
 
     void Cancel(long index);
+}
+
+/// <summary>Where a task's input (an item of a map or a <c>Submit</c>) stands.</summary>
+internal enum InputState
+{
+    Pending,
+    Finished,
+
+    /// <summary>Failed or cancelled.</summary>
+    Failed,
 }

@@ -10,7 +10,7 @@ namespace JobQueue.Coordination;
 /// tasks and workers it tells <see cref="ICoordinatorEvents"/>. One lock guards the <see cref="Scheduler"/> and the
 /// <see cref="WorkerRegistry"/>; encoding, decoding and the network stay outside it.
 /// </summary>
-internal sealed class Coordinator : IAsyncDisposable
+internal sealed partial class Coordinator : IAsyncDisposable
 {
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
@@ -263,6 +263,7 @@ internal sealed class Coordinator : IAsyncDisposable
             }
 
             task.Finished = true;
+            _dependencies.Drop(task);
             if (task.Worker is { } worker)
             {
                 worker.Send(new ToWorker { Cancel = new CancelTasks { Ids = { task.Id } } });
@@ -363,7 +364,7 @@ internal sealed class Coordinator : IAsyncDisposable
                 session.Abort();
             }
 
-            unfinished = [.. _scheduler.TakeWaiting(), .. _workers.Sessions.SelectMany(session => session.Assigned.Values).SelectMany(partition => partition.Tasks)];
+            unfinished = [.. _scheduler.TakeWaiting(), .. _dependencies.TakeAll(), .. _workers.Sessions.SelectMany(session => session.Assigned.Values).SelectMany(partition => partition.Tasks)];
             unfinished.RemoveAll(task => task.Finished);
             unfinished.ForEach(task => task.Finished = true);
         }
@@ -416,6 +417,7 @@ internal sealed class Coordinator : IAsyncDisposable
         lock (_gate)
         {
             _scheduler.TakeResults(session, batch, completed, lost);
+            QueueReadyDependents(session, completed);
             _scheduler.Dispatch(_workers.Sessions);
         }
 

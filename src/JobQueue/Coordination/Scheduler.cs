@@ -331,6 +331,11 @@ internal sealed class Scheduler(Action<MapState> unrunnable)
     private static WorkerSession Choose(List<WorkerSession> ready, int turn, Partition partition)
     {
         var resources = partition.Map.Policy.Resources;
+        if (partition.Tasks[0] is { PreferredWorker: { } producer, FailedAttempts: null } && ready.Contains(producer) && (resources is null || producer.HasFree(resources)))
+        {
+            return producer; // it produced the task's largest input
+        }
+
         WorkerSession? fits = null;
         for (var offset = 0; offset < ready.Count; offset++)
         {

@@ -15,7 +15,8 @@ internal sealed class TaskRecord(MapState map, long index, byte[] argument, obje
     /// <summary>The task's id within its cluster: the map's first id plus <see cref="Index"/>.</summary>
     public ulong Id => Map.FirstTaskId + (ulong)Index;
 
-    public byte[] Argument { get; } = argument;
+    /// <summary>The encoded argument; a task waiting for other tasks' results gets it when they are all in (<see cref="TaskDependencies"/>).</summary>
+    public byte[] Argument { get; set; } = argument;
 
     public object Owner { get; } = owner;
 
@@ -23,6 +24,9 @@ internal sealed class TaskRecord(MapState map, long index, byte[] argument, obje
 
     /// <summary>The worker that holds the task now, or null while it waits.</summary>
     public WorkerSession? Worker { get; set; }
+
+    /// <summary>The worker that produced the task's largest input and holds it: dispatch prefers it when it has a free thread.</summary>
+    public WorkerSession? PreferredWorker { get; set; }
 
     /// <summary>Workers that died holding the task, oldest first.</summary>
     public List<string>? LostWorkers { get; set; }

@@ -119,7 +119,7 @@ internal sealed class DashboardSampler : IAsyncDisposable
                 Math.Round(worker.SinceHeard.TotalSeconds, 1), worker.ConnectedAt, worker.Paused, worker.Resources))],
             Enum.GetValues<JobState>().ToDictionary(state => state, state => snapshot.Jobs.Count(job => job.State == state)),
             snapshot.Jobs, snapshot.Maps, snapshot.Errors, [.. _decisions],
-            new TaskStream(_interval.TotalSeconds, StreamSamples, [.. _stream]), snapshot.Unrunnable);
+            new TaskStream(_interval.TotalSeconds, StreamSamples, [.. _stream]), snapshot.Unrunnable, snapshot.DependenciesWaiting);
         return new Published(version, new Lazy<byte[]>(() => JsonSerializer.SerializeToUtf8Bytes(status, DashboardJson.Default.DashboardStatus)));
     }
 
@@ -144,7 +144,7 @@ internal sealed partial class DashboardJson : JsonSerializerContext;
 internal sealed record DashboardStatus(
     DateTimeOffset At, string Cluster, string Kind, string Address, IReadOnlyList<WorkerStatus> Workers, IReadOnlyDictionary<JobState, int> JobCounts,
     IReadOnlyList<JobInfo> Jobs, IReadOnlyList<MapSample> Maps, IReadOnlyList<FailureSample> Errors, IReadOnlyList<AdaptDecision> Decisions, TaskStream TaskStream,
-    IReadOnlyList<string> Unrunnable);
+    IReadOnlyList<string> Unrunnable, int DependenciesWaiting);
 
 internal sealed record WorkerStatus(
     string Name, string Host, string JobId, int Threads, long MemoryLimit, long MemoryUsed, int TasksRunning, long TasksDone, double SecondsSinceHeard, DateTimeOffset ConnectedAt,

@@ -10,6 +10,9 @@ internal sealed record DashboardSnapshot(
     /// <summary>Items waiting for resources no connected worker has, per map, e.g. <c>map 3 (20 items): gpu=2</c>.</summary>
     public IReadOnlyList<string> Unrunnable { get; init; } = [];
 
+    /// <summary>Tasks held back until their inputs (futures passed as arguments, upstream items) are done.</summary>
+    public int DependenciesWaiting { get; init; }
+
     /// <summary>The batch jobs; empty outside a batch system.</summary>
     public IReadOnlyList<JobInfo> Jobs { get; init; } = [];
 

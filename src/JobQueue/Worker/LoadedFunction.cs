@@ -19,6 +19,11 @@ internal abstract class LoadedFunction
         var method = FunctionReference.Resolve(definition, code.UserAssemblies[0]);
         var allowlist = TypeAllowlist.For(code.UserAssemblies);
         var target = FunctionReference.Target(definition, method, allowlist, files);
+        if (definition.Shape is FunctionShape.SeveralArguments or FunctionShape.AsyncSeveralArguments)
+        {
+            return new SeveralArguments(method, target, allowlist, definition.Shape == FunctionShape.AsyncSeveralArguments);
+        }
+
         var parameters = method.GetParameters();
         var (shape, typeArguments) = definition.Shape switch
         {

@@ -3,7 +3,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace JobQueue.Tests.Dashboard;
 
-/// <summary>The page in headless Chromium shows what a worker's tasks hold of its resources, and items waiting for resources no worker has.</summary>
+/// <summary>The page in headless Chromium shows what a worker's tasks hold of its resources, items waiting for resources no worker has, and tasks waiting for their inputs.</summary>
 public sealed class DashboardResourceTests : IDisposable
 {
     private static readonly LocatorAssertionsToHaveTextOptions Live = new() { Timeout = 60_000 };
@@ -11,7 +11,7 @@ public sealed class DashboardResourceTests : IDisposable
     private readonly DirectoryInfo _release = Directory.CreateTempSubdirectory("jobqueue-dashboard-resources-");
 
     [ChromiumFact]
-    public async Task The_page_shows_resources_in_use_and_items_no_worker_can_run()
+    public async Task The_page_shows_resources_in_use_items_no_worker_can_run_and_dependencies_waiting()
     {
         await using var cluster = new LocalCluster(new LocalOptions
         {
@@ -29,10 +29,15 @@ public sealed class DashboardResourceTests : IDisposable
         var waiting = cluster.Submit(() => 0, new MapOptions { Resources = new Dictionary<string, double> { ["gpu"] = 3 } });
         await Expect(page.Locator("#workers")).ToContainTextAsync("gpu 1/2", Showing);
         await Expect(page.Locator("#unrunnable")).ToHaveTextAsync("Waiting for resources no worker has: map 1 (1 items): gpu=3", Live);
+        var dependent = cluster.Submit((bool held) => held ? 1 : 0, holding);
+        await Expect(page.Locator("#dependencies")).ToHaveTextAsync("Dependencies waiting: 1 tasks held back until their inputs are done", Live);
+        Assert.Contains("; 1 tasks waiting for their inputs; waiting for resources no worker has", cluster.ToString(), StringComparison.Ordinal);
         await File.WriteAllTextAsync(release, "");
 
         Assert.True(await holding);
+        Assert.Equal(1, await dependent);
         await Expect(page.Locator("#workers")).ToContainTextAsync("gpu 0/2", Showing);
+        await Expect(page.Locator("#dependencies")).ToHaveTextAsync("", Live);
         Assert.Equal(FutureStatus.Pending, waiting.Status);
     }
 

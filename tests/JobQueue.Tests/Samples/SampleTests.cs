@@ -53,6 +53,16 @@ public sealed class SampleTests
         Assert.InRange(Pi(two), 3.13, 3.15);
     }
 
+    [Fact]
+    public async Task TaskGraphs_adds_up_the_delayed_example_and_classifies_through_a_two_stage_pipeline()
+    {
+        var output = await BuiltPrograms.RunDotnetAsync([BuiltPrograms.EntryAssembly("samples/TaskGraphs", "TaskGraphs")], Hung);
+
+        // inc(x) + double(x) = 3x + 1 for x in 1..10: 3 * 55 + 10.
+        Assert.Contains("delayed example: total = 175 from 39 tasks", output);
+        Assert.Contains("pipeline: 3784 long, 6216 short of 10,000 numbers", output);
+    }
+
     private static string[] Lines(string output, string marker) => [.. output.ReplaceLineEndings("\n").Split('\n').Where(line => line.Contains(marker, StringComparison.Ordinal))];
 
     private static double Pi(string output) => Number(Regex.Match(output, @"^pi ~ (\d+\.\d+) from", RegexOptions.Multiline).Groups[1]);

@@ -112,6 +112,7 @@ function drawWorkers(status) {
     return row([worker.name, worker.host, worker.jobId || "-", worker.threads, memory, resources, worker.tasksRunning, worker.tasksDone, heard]);
   }));
   $("unrunnable").textContent = status.unrunnable.length === 0 ? "" : `Waiting for resources no worker has: ${status.unrunnable.join("; ")}`;
+  $("dependencies").textContent = status.dependenciesWaiting === 0 ? "" : `Dependencies waiting: ${status.dependenciesWaiting} tasks held back until their inputs are done`;
 }
 
 function drawErrors(status) {
