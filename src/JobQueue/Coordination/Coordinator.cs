@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using JobQueue.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -44,21 +43,6 @@ internal sealed partial class Coordinator : IAsyncDisposable
 
     /// <summary>Resources as the worker command line writes them: <c>gpu=1,ssd=2</c>.</summary>
     public static string Describe(IReadOnlyDictionary<string, double> resources) => JobScripts.ResourceAmounts.Format(resources);
-
-    /// <summary>Items waiting for resources no connected worker has, per map: <c>map 3 (20 items): gpu=2</c>; empty when none.</summary>
-    public IReadOnlyList<string> Unrunnable
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return UnrunnableLocked();
-            }
-        }
-    }
-
-    private string[] UnrunnableLocked() =>
-        [.. _scheduler.Unrunnable.Select(entry => $"map {entry.Map.Number} ({entry.Items} items): {Describe(entry.Map.Policy.Resources!)}")];
 
     /// <summary>What workers dial, e.g. <c>tcp://10.1.2.3:40123</c>.</summary>
     public string Address { get; private set; } = "";
@@ -112,17 +96,6 @@ internal sealed partial class Coordinator : IAsyncDisposable
         coordinator._silenceWatch = coordinator.WatchSilenceAsync();
         logger.LogInformation("Coordinator listening on {Bind}; workers dial {Address} ({Reason}; TLS 1.3)", address.Bind, coordinator.Address, address.Reason);
         return coordinator;
-    }
-
-    public IReadOnlyList<WorkerInfo> Workers
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _workers.Describe();
-            }
-        }
     }
 
     /// <summary>Gives the function an id, shared by every equal definition so workers load it once.</summary>
@@ -297,28 +270,6 @@ internal sealed partial class Coordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Tasks waiting for a worker, and per worker (keyed by its batch job) the partitions and items it holds: what
-    /// adaptive scaling decides from. A partition occupies one of the worker's threads.
-    /// </summary>
-    public (int Queued, IReadOnlyList<(string JobId, int HeldPartitions, int HeldItems, int Threads)> Workers) Load()
-    {
-        lock (_gate)
-        {
-            return (_scheduler.Waiting, _workers.Load());
-        }
-    }
-
-    /// <summary>The workers and the latest maps, for the dashboard: one pass over what the lock guards anyway.</summary>
-    public (IReadOnlyList<WorkerActivity> Workers, IReadOnlyList<MapProgress> Maps, IReadOnlyList<string> Unrunnable) Sample()
-    {
-        lock (_gate)
-        {
-            var (workers, running) = _workers.Activity();
-            return (workers, _scheduler.Progress(running), UnrunnableLocked());
-        }
-    }
-
     /// <summary>Tells every worker to exit.</summary>
     public void ShutDownWorkers(string reason)
     {
@@ -384,148 +335,6 @@ internal sealed partial class Coordinator : IAsyncDisposable
         _certificate.Dispose();
         _secret.Dispose();
         _stopping.Dispose();
-    }
-
-    /// <summary>Welcomes and registers an authenticated worker, and deals it tasks once it grants credit.</summary>
-    internal void Join(WorkerSession session)
-    {
-        session.Send(new ToWorker { Welcome = new Welcome { HeartbeatIntervalMs = (uint)Liveness.HeartbeatInterval.TotalMilliseconds, Seed = _settings.Seed } });
-        lock (_gate)
-        {
-            _workers.Add(session);
-            _scheduler.WorkerJoined();
-        }
-
-        _logger.LogInformation("Worker {Worker} connected from {Host} ({Peer}, {Threads} threads)", session.Name, session.Registration.Host, session.Peer, session.Registration.Threads);
-        _events.WorkerChanged(session.Describe(), true);
-    }
-
-    /// <summary>Takes a worker's results and credit, deals it more, and hands what it reported to <see cref="ICoordinatorEvents"/>.</summary>
-    internal void TakeResults(WorkerSession session, ResultBatch batch)
-    {
-        foreach (var result in batch.Results)
-        {
-            if (result.ExternalItems.Count > 0 || !session.Incoming.IsEmpty)
-            {
-                // Outside the lock: this may copy large values.
-                session.Incoming.Complete(result, FirstIndexHeld(session, result.Id) ?? 0);
-            }
-        }
-
-        var completed = new List<(TaskRecord[] Tasks, TaskResult Result)>(batch.Results.Count);
-        var lost = new List<TaskRecord>();
-        lock (_gate)
-        {
-            _scheduler.TakeResults(session, batch, completed, lost);
-            QueueReadyDependents(session, completed);
-            _scheduler.Dispatch(_workers.Sessions);
-        }
-
-        if (completed.Count > 0)
-        {
-            _events.ResultsArrived(completed, session.Name);
-        }
-
-        foreach (var task in lost)
-        {
-            _events.TaskLost(task, task.LostWorkers!, cause: null);
-        }
-    }
-
-    /// <summary>Takes a piece of a large result, for a partition the worker holds; the map's MaxResultSize bounds what is kept.</summary>
-    internal void TakeValuePart(WorkerSession session, ValuePart part)
-    {
-        long limit;
-        lock (_gate)
-        {
-            if (!session.Assigned.TryGetValue(part.Partition, out var partition))
-            {
-                return;
-            }
-
-            limit = partition.Map.MaxResultSize;
-        }
-
-        session.Incoming.Add(part, limit);
-    }
-
-    private long? FirstIndexHeld(WorkerSession session, ulong partition)
-    {
-        lock (_gate)
-        {
-            return session.Assigned.TryGetValue(partition, out var held) ? held.Tasks[0].Index : null;
-        }
-    }
-
-    internal void TakeHeartbeat(WorkerSession session, Protocol.Heartbeat heartbeat)
-    {
-        bool changed;
-        lock (_gate)
-        {
-            session.ResidentMemory = (long)heartbeat.ResidentMemory;
-            changed = session.Paused != heartbeat.Paused;
-            session.Paused = heartbeat.Paused;
-            if (changed && !heartbeat.Paused)
-            {
-                _scheduler.Dispatch(_workers.Sessions);
-            }
-        }
-
-        if (changed)
-        {
-            _logger.LogWarning(
-                heartbeat.Paused
-                    ? "Worker {Worker} paused: {Resident} of its {Limit} memory limit used, above its pause fraction; it takes no new tasks until it is back under"
-                    : "Worker {Worker} resumed: {Resident} of its {Limit} memory limit used",
-                session.Name, MemoryUse.Text((long)heartbeat.ResidentMemory), MemoryUse.Text((long)session.Registration.MemoryLimit));
-        }
-    }
-
-    /// <summary>The worker went above its memory terminate fraction and exits: what it was running counts a failure, for this reason.</summary>
-    internal void TakeMemoryExceeded(WorkerSession session, MemoryExceeded exceeded)
-    {
-        var cause = $"worker {session.Name} exceeded its memory limit while running it ({MemoryUse.Text((long)exceeded.ResidentMemory)} used, limit {MemoryUse.Text((long)exceeded.MemoryLimit)})";
-        lock (_gate)
-        {
-            session.LossCause = cause;
-        }
-
-        _logger.LogWarning("Worker {Worker} exceeded its memory limit ({Resident} used, limit {Limit}) and is restarting; what it was running counts a failure", session.Name, MemoryUse.Text((long)exceeded.ResidentMemory), MemoryUse.Text((long)exceeded.MemoryLimit));
-    }
-
-    /// <summary>The worker is leaving on its own: what it holds goes elsewhere without counting as a failure.</summary>
-    internal void TakeLeaving(WorkerSession session)
-    {
-        lock (_gate)
-        {
-            session.Draining = true;
-        }
-    }
-
-    /// <summary>Serves the files workers fetch.</summary>
-    internal FileServer Files => _files;
-
-    /// <summary>Removes a worker whose call ended and reschedules what it held; tasks whose workers kept dying are reported lost.</summary>
-    internal void Leave(WorkerSession session)
-    {
-        List<TaskRecord> lost;
-        lock (_gate)
-        {
-            if (!_workers.Remove(session))
-            {
-                return;
-            }
-
-            lost = _scheduler.Reclaim(session);
-            _scheduler.Dispatch(_workers.Sessions);
-        }
-
-        foreach (var task in lost)
-        {
-            _events.TaskLost(task, task.LostWorkers!, session.LossCause);
-        }
-
-        _events.WorkerChanged(session.Describe(), false);
     }
 
     private Task ServeAsync(WorkerSession session) => new WorkerCall(this, session, _logger).ServeAsync(_stopping.Token);
