@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using JobQueue.Protocol;
@@ -82,10 +81,6 @@ internal sealed class CoordinatorHost : IAsyncDisposable
             },
             logger,
             () => refusals.Add("", "the connection limit was reached (the open-file limit, ulimit -n, bounds it)"));
-        // The workers' calls do short, non-blocking work per message (the engine's lock, a queue): run it on the
-        // thread that read the socket, and send on the thread that wrote, rather than hopping through Kestrel's I/O
-        // queues, which cost a single task's round trip a thread wake-up each way.
-        builder.Services.Configure<SocketTransportOptions>(transport => transport.UnsafePreferInlineScheduling = true);
         builder.Services.AddRouting();
         builder.Services.AddGrpc(grpc =>
         {
