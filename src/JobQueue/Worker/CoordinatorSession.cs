@@ -74,7 +74,7 @@ internal sealed class CoordinatorSession
                 Resources = { _commandLine.Resources.ToDictionary() },
             },
         });
-        var writer = _outbox.WriteLoopAsync(ended.Token);
+        var writer = _outbox.StartWriting(ended.Token);
         var executors = _executor.Start(_commandLine.Threads, ended.Token);
         Task? heartbeat = null;
         var leave = LeaveWhenToldAsync(executors, ended);

@@ -130,7 +130,7 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
     }
 
     /// <summary>Starts writing what was posted so far; the task ends when the outbox closed, the connection failed or <paramref name="ended"/>.</summary>
-    public Task WriteLoopAsync(CancellationToken ended)
+    public Task StartWriting(CancellationToken ended)
     {
         _ended = ended;
         ended.Register(() => _writerEnded.TrySetCanceled(ended));
@@ -157,71 +157,67 @@ internal sealed class Outbox(CoordinatorConnection connection, int threads)
             _writing = true;
         }
 
-        _ = WriteRoundsAsync();
+        _ = WriteQueuedAsync();
     }
 
-    private async Task WriteRoundsAsync()
+    // Writes rounds of what queued until a round finds nothing new. A failed write ends the writing for good
+    // (_writing stays set): the call is broken, and its reads end the session.
+    private async Task WriteQueuedAsync()
     {
         try
         {
-            await WriteQueuedAsync().ConfigureAwait(false);
+            var results = new List<TaskResult>();
+            var messages = new List<FromWorker>();
+            while (true)
+            {
+                uint credit;
+                bool closing;
+                lock (_gate)
+                {
+                    _writeAgain = false;
+                    (_results, results) = (results, _results);
+                    _resultBytes = 0;
+                    (_messages, messages) = (messages, _messages);
+                    credit = _draining || _paused ? 0 : CreditLocked();
+                    closing = _closing;
+                }
+
+                foreach (var message in messages)
+                {
+                    await connection.Output.WriteAsync(message, _ended).ConfigureAwait(false);
+                }
+
+                if (results.Count > 0 || credit > 0)
+                {
+                    var batch = new ResultBatch { Credit = credit };
+                    batch.Results.AddRange(results);
+                    await connection.Output.WriteAsync(new FromWorker { Results = batch }, _ended).ConfigureAwait(false);
+                }
+
+                results.Clear();
+                messages.Clear();
+                if (closing)
+                {
+                    // Half-closes the call: nothing is written after the last results.
+                    await connection.Output.CompleteAsync().ConfigureAwait(false);
+                    _lastFlush.TrySetResult();
+                    _writerEnded.TrySetResult();
+                    return;
+                }
+
+                lock (_gate)
+                {
+                    if (!_writeAgain)
+                    {
+                        _writing = false;
+                        return;
+                    }
+                }
+            }
         }
         catch (Exception exception)
         {
-            // Nothing more is written (_writing stays set): the call is broken, and its reads end the session.
             _writerEnded.TrySetException(exception);
-        }
-    }
-
-    private async Task WriteQueuedAsync()
-    {
-        var results = new List<TaskResult>();
-        var messages = new List<FromWorker>();
-        while (true)
-        {
-            uint credit;
-            bool closing;
-            lock (_gate)
-            {
-                _writeAgain = false;
-                (_results, results) = (results, _results);
-                _resultBytes = 0;
-                (_messages, messages) = (messages, _messages);
-                credit = _draining || _paused ? 0 : CreditLocked();
-                closing = _closing;
-            }
-
-            foreach (var message in messages)
-            {
-                await connection.Output.WriteAsync(message, _ended).ConfigureAwait(false);
-            }
-
-            if (results.Count > 0 || credit > 0)
-            {
-                var batch = new ResultBatch { Credit = credit };
-                batch.Results.AddRange(results);
-                await connection.Output.WriteAsync(new FromWorker { Results = batch }, _ended).ConfigureAwait(false);
-            }
-
-            results.Clear();
-            messages.Clear();
-            if (closing)
-            {
-                // Half-closes the call: nothing is written after the last results.
-                await connection.Output.CompleteAsync().ConfigureAwait(false);
-                _lastFlush.TrySetResult();
-                _writerEnded.TrySetResult();
-                return;
-            }
-
-            lock (_gate)
-            {
-                if (!_writeAgain)
-                {
-                    _writing = false;
-                    return;
-                }
-            }
         }
     }
 
