@@ -20,7 +20,8 @@ progress) goes to stderr. Memory figures are in MB of 2**20 bytes (MiB).
 Scenarios:
   throughput        client.map(noop, range(N)) + gather; tasks/s (N = 20000, 5000 with --quick)
   roundtrip_median  sequential submit(noop, i).result(); median and p99 in microseconds
-  roundtrip_p99       (1000 round trips, 200 with --quick)
+  roundtrip_p99       (1000 round trips, 200 with --quick), after ROUNDTRIP_WARM_UP_S seconds of
+                    the same round trips, as the JobQueue side measures its steady state
   efficiency        n tasks of time.sleep(0.010); ideal (n * 10 ms / 2 workers) / wall, percent
   startup           LocalCluster(...) construction until client.wait_for_workers(2) returns
   idle_worker_rss   RSS of a worker process about 1 s after startup (max of the two workers)
@@ -212,10 +213,16 @@ def sc_throughput(b):
     b.emit("throughput", n / dt, "tasks/s", n, seconds=round(dt, 3))
 
 
+ROUNDTRIP_WARM_UP_S = 3.0
+
+
 def sc_roundtrip(b):
     n = 200 if b.quick else 1000
     lat = []
     with Cluster() as client:
+        warm_until = time.perf_counter() + ROUNDTRIP_WARM_UP_S
+        while time.perf_counter() < warm_until:
+            client.submit(noop, -1, pure=False).result()
         for i in range(n):
             t0 = time.perf_counter()
             r = client.submit(noop, i, pure=False).result()

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using JobQueue.Checkpoints;
 using JobQueue.Serialization;
 
 namespace JobQueue;
@@ -69,12 +70,16 @@ public sealed class Future<T> : Future
 
         if (Checkpoint is { } checkpoint)
         {
-            checkpoint.Store.Add(checkpoint.Key, value.ToArray(), failure => _ = failure is null ? _result.TrySetResult(decoded) : _result.TrySetException(failure));
+            StoreThenSet(value, decoded, checkpoint);
             return true;
         }
 
         return _result.TrySetResult(decoded);
     }
+
+    // Apart from TrySetResult, whose every call would otherwise allocate this callback's closure.
+    private void StoreThenSet(ReadOnlySpan<byte> value, T decoded, CheckpointEntry checkpoint) =>
+        checkpoint.Store.Add(checkpoint.Key, value.ToArray(), failure => _ = failure is null ? _result.TrySetResult(decoded) : _result.TrySetException(failure));
 
     /// <summary>Completes the future with a result already decoded.</summary>
     internal bool TrySetValue(T value) => _result.TrySetResult(value);

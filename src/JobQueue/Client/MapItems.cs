@@ -313,9 +313,13 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
         }
         else
         {
-            checkpoint.Store.Add(checkpoint.Key, value.ToArray(), stored => Decide(index, stored is null ? ItemState.Finished : ItemState.Failed, decoded, stored));
+            StoreThenDecide(index, value, decoded, checkpoint);
         }
     }
+
+    // Apart from Complete, whose every call would otherwise allocate this callback's closure.
+    private void StoreThenDecide(long index, ReadOnlySpan<byte> value, TResult decoded, CheckpointEntry checkpoint) =>
+        checkpoint.Store.Add(checkpoint.Key, value.ToArray(), stored => Decide(index, stored is null ? ItemState.Finished : ItemState.Failed, decoded, stored));
 
     private void Decide(long index, ItemState state, TResult value, Exception? exception, byte[]? encoded = null)
     {

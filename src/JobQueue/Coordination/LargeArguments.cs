@@ -19,7 +19,11 @@ internal static class LargeArguments
             return argument.Length;
         }
 
-        spec.ExternalArguments[(uint)spec.Arguments.Count] = ShippedFiles.AddWhileAlive($"argument of item {spec.FirstIndex + (ulong)spec.Arguments.Count} of map {spec.Map}", argument);
+        spec.ExternalArguments.Add(new ExternalArgument
+        {
+            Position = (uint)spec.Arguments.Count,
+            File = ShippedFiles.AddWhileAlive($"argument of item {spec.FirstIndex + (ulong)spec.Arguments.Count} of map {spec.Map}", argument),
+        });
         spec.Arguments.Add(ByteString.Empty);
         return 0;
     }

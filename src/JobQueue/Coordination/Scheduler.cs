@@ -28,6 +28,10 @@ internal sealed partial class Scheduler(Action<MapState> unrunnable)
 
     // Where NextPartition gathers a partition's tasks, reused.
     private readonly List<TaskRecord> _partitionTasks = [];
+
+    // Dispatch's workers with credit and the frames it fills for them, reused: it runs for every result that frees a thread.
+    private readonly List<WorkerSession> _ready = [];
+    private readonly Dictionary<WorkerSession, OutgoingBatch> _batches = [];
     private ulong _nextTaskId;
     private long _nextMapNumber;
     private int _nextSession;

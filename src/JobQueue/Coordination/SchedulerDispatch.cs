@@ -7,7 +7,8 @@ namespace JobQueue.Coordination;
 internal sealed partial class Scheduler
 {
     // Deals partitions one at a time, round-robin, to the workers with credit, so a few long tasks spread out
-    // while a large map still leaves in one frame per worker.
+    // while a large map still leaves in one frame per worker. Called for every result that frees a thread, so it
+    // allocates only the messages it sends: its lists are the scheduler's own, reused under the engine's lock.
     public void Dispatch(IReadOnlyList<WorkerSession> sessions)
     {
         if (_waiting.IsEmpty)
@@ -15,38 +16,60 @@ internal sealed partial class Scheduler
             return;
         }
 
-        var ready = sessions.Where(session => session.Credit > 0 && !session.Closed && !session.Draining && !session.Paused).ToList();
-        var threads = ready.Count == 0 ? 0 : sessions.Sum(session => (int)session.Registration.Threads);
-        var batches = ready.ToDictionary(session => session, _ => new OutgoingBatch());
-        for (var turn = _nextSession++; ready.Count > 0; turn++)
+        var ready = _ready;
+        var threads = 0;
+        for (var i = 0; i < sessions.Count; i++)
         {
-            var started = Stopwatch.GetTimestamp();
-            if (NextPartition(threads, ready, sessions) is not { } partition)
+            var session = sessions[i];
+            threads += (int)session.Registration.Threads;
+            if (session.Credit > 0 && !session.Closed && !session.Draining && !session.Paused)
             {
-                break;
-            }
-
-            var session = Choose(ready, turn, partition);
-            var (spec, bytes) = Assign(session, partition);
-            session.Credit--;
-            var batch = batches[session];
-            batch.Tasks.Tasks.Add(spec);
-            batch.Bytes += bytes;
-            partition.Map.Statistics.AddMessaging(started);
-            if (session.Credit == 0 || batch.Tasks.Tasks.Count == MaxTasksPerBatch || batch.Bytes >= MaxBatchBytes)
-            {
-                session.Send(new ToWorker { Tasks = batch.Tasks });
-                batches[session] = new OutgoingBatch();
-                if (session.Credit == 0)
-                {
-                    ready.Remove(session);
-                }
+                ready.Add(session);
             }
         }
 
-        foreach (var (session, batch) in batches.Where(pair => pair.Value.Tasks.Tasks.Count > 0))
+        var batches = _batches;
+        try
         {
-            session.Send(new ToWorker { Tasks = batch.Tasks });
+            for (var turn = _nextSession++; ready.Count > 0; turn++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (NextPartition(threads, ready, sessions) is not { } partition)
+                {
+                    break;
+                }
+
+                var session = Choose(ready, turn, partition);
+                var (spec, bytes) = Assign(session, partition);
+                session.Credit--;
+                if (!batches.TryGetValue(session, out var batch))
+                {
+                    batches[session] = batch = new OutgoingBatch();
+                }
+
+                batch.Tasks.Tasks.Add(spec);
+                batch.Bytes += bytes;
+                partition.Map.Statistics.AddMessaging(started);
+                if (session.Credit == 0 || batch.Tasks.Tasks.Count == MaxTasksPerBatch || batch.Bytes >= MaxBatchBytes)
+                {
+                    session.Send(new ToWorker { Tasks = batch.Tasks });
+                    batches.Remove(session);
+                    if (session.Credit == 0)
+                    {
+                        ready.Remove(session);
+                    }
+                }
+            }
+
+            foreach (var (session, batch) in batches)
+            {
+                session.Send(new ToWorker { Tasks = batch.Tasks });
+            }
+        }
+        finally
+        {
+            batches.Clear();
+            ready.Clear();
         }
     }
 
@@ -76,6 +99,7 @@ internal sealed partial class Scheduler
             Id = partition.Id, Function = partition.Map.FunctionId, Map = (ulong)partition.Map.Number, FirstIndex = (ulong)partition.Tasks[0].Index,
             MaxResultSize = (ulong)partition.Map.MaxResultSize,
         };
+        spec.Arguments.Capacity = partition.Tasks.Length; // not the 8 a first Add reserves, most of it unused for one item
         var bytes = 0L;
         foreach (var task in partition.Tasks)
         {
@@ -113,7 +137,7 @@ internal sealed partial class Scheduler
                 continue;
             }
 
-            if (!partition.Tasks.Any(task => task.FailedAttempts?.Any(attempt => attempt.Worker == candidate.Name) == true))
+            if (!FailedOn(partition, candidate))
             {
                 return candidate;
             }
@@ -124,6 +148,54 @@ internal sealed partial class Scheduler
         return fits!;
     }
 
+    // Loops rather than LINQ here and in FailedOn: a lambda capturing a parameter would allocate on every call.
+    private static bool AnyHasFree(List<WorkerSession> ready, IReadOnlyDictionary<string, double> resources)
+    {
+        foreach (var session in ready)
+        {
+            if (session.HasFree(resources))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AnyDeclares(IReadOnlyList<WorkerSession> sessions, IReadOnlyDictionary<string, double> resources)
+    {
+        foreach (var session in sessions)
+        {
+            if (!session.Closed && !session.Draining && session.Declares(resources))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool FailedOn(Partition partition, WorkerSession candidate)
+    {
+        foreach (var task in partition.Tasks)
+        {
+            if (task.FailedAttempts is not { } attempts)
+            {
+                continue;
+            }
+
+            foreach (var attempt in attempts)
+            {
+                if (attempt.Worker == candidate.Name)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The next consecutive pending tasks of one map, as many as its sizer asks for: from the highest priority that
     /// has any, retries first. Nothing of a lower priority leaves while a higher one waits, even for its map's sizer.
@@ -131,9 +203,9 @@ internal sealed partial class Scheduler
     private Partition? NextPartition(int threads, List<WorkerSession> ready, IReadOnlyList<WorkerSession> sessions)
     {
         Queue<TaskRecord>? source;
-        while ((source = _waiting.Next()) is not null && source.Peek().Map.Policy.Resources is { } resources && !ready.Any(session => session.HasFree(resources)))
+        while ((source = _waiting.Next()) is not null && source.Peek().Map.Policy.Resources is { } resources && !AnyHasFree(ready, resources))
         {
-            if (sessions.Any(session => !session.Closed && !session.Draining && session.Declares(resources)))
+            if (AnyDeclares(sessions, resources))
             {
                 return null; // they wait for a worker's resources to be free, and so does what comes after them
             }

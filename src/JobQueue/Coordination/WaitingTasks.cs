@@ -7,7 +7,9 @@ namespace JobQueue.Coordination;
 /// </summary>
 internal sealed class WaitingTasks
 {
-    private readonly SortedDictionary<int, PriorityLevel> _levels = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
+    // A sorted list, not a dictionary: Next reads the first level for every partition, which a SortedDictionary's
+    // enumerator would allocate for; priorities in use are few, so inserting in order costs nothing.
+    private readonly SortedList<int, PriorityLevel> _levels = new(Comparer<int>.Create((a, b) => b.CompareTo(a)));
 
     // Tasks whose resources no connected worker has: set aside so that they hold nothing up, until a worker joins.
     private readonly List<TaskRecord> _parked = [];
@@ -68,7 +70,7 @@ internal sealed class WaitingTasks
     {
         while (_levels.Count > 0)
         {
-            var (priority, level) = _levels.First();
+            var level = _levels.GetValueAtIndex(0);
             if (HasPending(level.Again))
             {
                 return level.Again;
@@ -79,7 +81,7 @@ internal sealed class WaitingTasks
                 return level.Queue;
             }
 
-            _levels.Remove(priority);
+            _levels.RemoveAt(0);
         }
 
         return null;

@@ -134,7 +134,7 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
             try
             {
                 var function = await loading.ConfigureAwait(false);
-                var argument = partition.ExternalArguments.TryGetValue((uint)item, out var file)
+                var argument = LargeArgumentFile(partition, item) is { } file
                     ? await code.FetchValueAsync(file).ConfigureAwait(false)
                     : partition.Arguments[item].Memory;
                 var value = await function.RunAsync(argument, function.TakesCancellation ? context.CancellationToken : CancellationToken.None).ConfigureAwait(false);
@@ -240,5 +240,19 @@ internal sealed class TaskExecutor(string workerName, CodeFetcher code, Outbox o
                 }
             }
         }
+    }
+
+    /// <summary>The shipped file that holds item <paramref name="item"/>'s argument, when it was too large to travel inline.</summary>
+    private static ShippedFile? LargeArgumentFile(TaskSpec partition, int item)
+    {
+        foreach (var external in partition.ExternalArguments)
+        {
+            if (external.Position == item)
+            {
+                return external.File;
+            }
+        }
+
+        return null;
     }
 }
