@@ -342,7 +342,7 @@ public abstract partial class Cluster : IAsyncDisposable
     private MapResult<TResult> Send<T, TResult>(
         Delegate function, FunctionShape shape, IEnumerable<T> items, MapOptions? options, int defaultPriority, CancellationToken cancellationToken, bool keepEncoded = false)
     {
-        options ??= new MapOptions();
+        options ??= MapOptions.Default;
         MapSubmission.Validate(options);
         var definition = FunctionReference.Describe(function, shape, Logger);
         // A copy: the items are encoded as they are sent, and the caller may change its collection meanwhile.
@@ -359,7 +359,10 @@ public abstract partial class Cluster : IAsyncDisposable
     // The caller's token and a notebook cell's interruption cancel the items not yet decided.
     private static void CancelOnInterrupt<TResult>(MapItems<TResult> results, CancellationToken cancellationToken)
     {
-        foreach (var token in (CancellationToken[])[cancellationToken, CellScope.Current?.Interrupt ?? CancellationToken.None])
+        CancelOn(cancellationToken);
+        CancelOn(CellScope.Current?.Interrupt ?? CancellationToken.None);
+
+        void CancelOn(CancellationToken token)
         {
             if (token.CanBeCanceled)
             {

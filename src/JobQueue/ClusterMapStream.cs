@@ -41,7 +41,7 @@ public abstract partial class Cluster
     private IAsyncEnumerable<TResult> Stream<T, TResult>(Delegate function, FunctionShape shape, IAsyncEnumerable<T> items, MapOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
-        options ??= new MapOptions();
+        options ??= MapOptions.Default;
         MapSubmission.Validate(options);
         var definition = FunctionReference.Describe(function, shape, Logger);
         var checkpoint = _checkpoints.Open(function, options, null, Logger);

@@ -88,7 +88,7 @@ public abstract partial class Cluster
     /// <summary>Checks options that a task taking other tasks' results cannot use.</summary>
     private static MapOptions CheckDependentOptions(MapOptions? options)
     {
-        options ??= new MapOptions();
+        options ??= MapOptions.Default;
         MapSubmission.Validate(options);
         if (options.Checkpoint is not null)
         {

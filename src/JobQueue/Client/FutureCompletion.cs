@@ -55,8 +55,10 @@ internal sealed class FutureCompletion : ICoordinatorEvents, IAsyncDisposable
         {
             while (reader.TryRead(out var arrival))
             {
-                foreach (var (tasks, result) in arrival.Partitions)
+                // Indexed: a foreach over the interface would allocate an enumerator for every arrival.
+                for (var i = 0; i < arrival.Partitions.Count; i++)
                 {
+                    var (tasks, result) = arrival.Partitions[i];
                     var started = Stopwatch.GetTimestamp();
                     Complete(tasks, result, arrival.Worker);
                     tasks[0].Map.Statistics.AddMessaging(started);

@@ -15,10 +15,11 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
     private readonly Lock _gate = new();
     private readonly ItemState[] _states;
     private readonly TResult[] _results;
-    private readonly Dictionary<long, Exception> _errors = [];
     private readonly Dictionary<long, Future<TResult>> _watched = [];
     private readonly Dictionary<long, TaskRecord> _sent = [];
-    private readonly Dictionary<long, CheckpointEntry> _checkpoints = [];
+    // Made on first use: most maps, and every Submit (a map of one), have no failure and no checkpoint.
+    private Dictionary<long, Exception>? _errors;
+    private Dictionary<long, CheckpointEntry>? _checkpoints;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _failedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly byte[]?[]? _encoded;
@@ -43,6 +44,8 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
             _ended.SetResult();
         }
     }
+
+    private Dictionary<long, Exception> Errors => _errors ??= [];
 
     private enum ItemState : byte
     {
@@ -119,7 +122,7 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
                     future.TrySetValue(_results[index]);
                     break;
                 case ItemState.Failed:
-                    future.TrySetException(_errors[index]);
+                    future.TrySetException(Errors[index]);
                     break;
                 case ItemState.Cancelled:
                     future.TrySetCancelled();
@@ -166,10 +169,10 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
 
             if (errors == GatherErrors.Raise)
             {
-                throw _errors[_firstFailure];
+                throw Errors[_firstFailure];
             }
 
-            var failures = Enumerable.Range(0, Count).Where(index => _states[index] is ItemState.Failed or ItemState.Cancelled).Select(index => _errors[index]);
+            var failures = Enumerable.Range(0, Count).Where(index => _states[index] is ItemState.Failed or ItemState.Cancelled).Select(index => Errors[index]);
             throw new AggregateException("Some tasks failed.", failures);
         }
     }
@@ -188,11 +191,11 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
         {
             if (entry is null)
             {
-                _checkpoints.Remove(index);
+                _checkpoints?.Remove(index);
             }
             else
             {
-                _checkpoints[index] = entry;
+                (_checkpoints ??= [])[index] = entry;
             }
         }
     }
@@ -275,7 +278,7 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
 
     void ITaskOwner.SetResult(TaskRecord task, ReadOnlySpan<byte> value)
     {
-        CheckpointEntry? checkpoint;
+        CheckpointEntry? checkpoint = null;
         lock (_gate)
         {
             if (_states[task.Index] >= ItemState.Finished)
@@ -283,7 +286,7 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
                 return;
             }
 
-            _checkpoints.Remove(task.Index, out checkpoint);
+            _checkpoints?.Remove(task.Index, out checkpoint);
         }
 
         Complete(task.Index, value, checkpoint);
@@ -349,13 +352,13 @@ internal sealed partial class MapItems<TResult> : ITaskOwner, IItemSlots, IMapIt
             }
             else
             {
-                _errors[index] = exception ?? new TaskCanceledException();
+                Errors[index] = exception ?? new TaskCanceledException();
                 _firstFailure = Math.Min(_firstFailure, index);
                 _failed++;
             }
 
             _sent.Remove(index);
-            _checkpoints.Remove(index);
+            _checkpoints?.Remove(index);
             _watched.Remove(index, out watched);
             ended = _finished + _failed == Count;
             itemDecided = _itemDecided;

@@ -23,7 +23,7 @@ internal sealed partial class MapItems<TResult>
     {
         lock (_gate)
         {
-            error = _errors.GetValueOrDefault(index);
+            error = _errors?.GetValueOrDefault(index);
             return _states[index] switch
             {
                 ItemState.Finished => InputState.Finished,
@@ -70,13 +70,13 @@ internal sealed partial class MapItems<TResult>
             Interlocked.Increment(ref _decoded);
             if (!Future<TResult>.TryDecode(kept, out _results[index], out var undecodable))
             {
-                (_states[index], _errors[index], _firstFailure) = (ItemState.Failed, undecodable, Math.Min(_firstFailure, index));
+                (_states[index], Errors[index], _firstFailure) = (ItemState.Failed, undecodable, Math.Min(_firstFailure, index));
                 (_finished, _failed) = (_finished - 1, _failed + 1);
             }
         }
 
         value = _results[index];
-        failure = _errors.GetValueOrDefault(index);
+        failure = _errors?.GetValueOrDefault(index);
         return failure is null;
     }
 }

@@ -139,6 +139,7 @@ internal sealed partial class Coordinator : IAsyncDisposable
     }
 
     /// <summary>Queues tasks and sends them to workers with credit; while no worker can start, they are abandoned at once.</summary>
+    /// <remarks>Indexed loops: a foreach over the interface would allocate an enumerator for every Submit.</remarks>
     public void Submit(IReadOnlyList<TaskRecord> tasks)
     {
         Exception? refused;
@@ -148,24 +149,24 @@ internal sealed partial class Coordinator : IAsyncDisposable
             refused = _workers.Count == 0 ? _workersCannotStart : null;
             if (refused is null)
             {
-                foreach (var task in tasks)
+                for (var i = 0; i < tasks.Count; i++)
                 {
-                    _scheduler.Enqueue(task);
+                    _scheduler.Enqueue(tasks[i]);
                 }
 
                 _scheduler.Dispatch(_workers.Sessions);
                 return;
             }
 
-            foreach (var task in tasks)
+            for (var i = 0; i < tasks.Count; i++)
             {
-                task.Finished = true;
+                tasks[i].Finished = true;
             }
         }
 
-        foreach (var task in tasks)
+        for (var i = 0; i < tasks.Count; i++)
         {
-            _events.TaskAbandoned(task, refused);
+            _events.TaskAbandoned(tasks[i], refused);
         }
     }
 

@@ -14,6 +14,10 @@ internal sealed class WaitingTasks
     // Tasks whose resources no connected worker has: set aside so that they hold nothing up, until a worker joins.
     private readonly List<TaskRecord> _parked = [];
 
+    // The last level emptied, kept for the next: a Submit's level empties after every task, and would otherwise be
+    // made again, with its two queues, for the next one.
+    private PriorityLevel? _spare;
+
     public int Count => _levels.Values.Sum(level => level.Count) + _parked.Count;
 
     public bool IsEmpty => _levels.Count == 0;
@@ -81,6 +85,7 @@ internal sealed class WaitingTasks
                 return level.Queue;
             }
 
+            _spare = level;
             _levels.RemoveAt(0);
         }
 
@@ -91,7 +96,8 @@ internal sealed class WaitingTasks
     {
         if (!_levels.TryGetValue(map.Policy.Priority, out var level))
         {
-            _levels[map.Policy.Priority] = level = new PriorityLevel();
+            _levels[map.Policy.Priority] = level = _spare ?? new PriorityLevel();
+            _spare = null;
         }
 
         return level;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Grpc.Core;
 using JobQueue.Protocol;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +21,11 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
     public const int FileChunksInFlight = 4;
 
     private readonly Lock _outboxLock = new();
-    private readonly SemaphoreSlim _outboxSignal = new(0);
+
+    // Wakes the writer loop, at most one wake-up pending. Waiting on it without a token allocates nothing, where a
+    // semaphore's cancellable wait made three objects for every message the coordinator sent.
+    private readonly Channel<bool> _outboxSignal = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private List<ToWorker> _outbox = [];
     private List<ToWorker> _sending = [];
 
@@ -103,19 +109,17 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
             _outbox.Add(message);
         }
 
-        _outboxSignal.Release();
+        _outboxSignal.Writer.TryWrite(true);
     }
 
     /// <summary>Sends whatever the outbox holds, flushing once per wake-up, until the call ends.</summary>
     public async Task WriteLoopAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        // The token ends the wait by closing the signal, so that the wait itself needs no token.
+        using var stop = cancellationToken.UnsafeRegister(static writer => ((ChannelWriter<bool>)writer!).TryComplete(), _outboxSignal.Writer);
+        while (await _outboxSignal.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            await _outboxSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
-            while (_outboxSignal.Wait(0))
-            {
-                // Every message sent meanwhile goes in this round.
-            }
+            _outboxSignal.Reader.TryRead(out _); // every message sent meanwhile goes in this round
 
             lock (_outboxLock)
             {
@@ -134,9 +138,12 @@ internal sealed class WorkerSession(IAsyncStreamReader<FromWorker> input, IServe
 
             _sending.Clear();
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>The next message; null when the worker ended its call.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // one read per message: no box allocated each time
     public async ValueTask<FromWorker?> ReadAsync(CancellationToken cancellationToken) =>
         await input.MoveNext(cancellationToken).ConfigureAwait(false) ? input.Current : null;
 

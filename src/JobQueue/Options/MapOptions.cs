@@ -107,4 +107,7 @@ public sealed record MapOptions
 
     /// <summary><see cref="MaxResultSize"/> in bytes.</summary>
     internal long MaxResultSizeBytes { get; private init; } = ChannelLimits.DefaultMaxResultSize;
+
+    /// <summary>The options of a call that gives none: one instance, as options never change once made.</summary>
+    internal static MapOptions Default { get; } = new();
 }
