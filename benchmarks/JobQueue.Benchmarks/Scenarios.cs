@@ -240,9 +240,11 @@ internal static class Scenarios
 
         // A few first, so that the handshake code is compiled on both ends, as the dask script warms up with one real worker.
         await RegisterSimulatedWorkersAsync(20);
+        var overflowsBefore = ListenOverflows.Count();
         var (elapsed, heapPerConnection) = await RegisterSimulatedWorkersAsync(n);
+        var overflowNote = ListenOverflows.Count() - overflowsBefore is { } overflows ? $"; {overflows} turned away by a full listen queue (each waits 1 s to retry)" : "";
         return [new("registration", elapsed.TotalSeconds, "s", n,
-            $"{heapPerConnection / 1024:F0} KiB of managed heap per connection, both ends counted{limitNote}")];
+            $"{heapPerConnection / 1024:F0} KiB of managed heap per connection, both ends counted{overflowNote}{limitNote}")];
     }
 
     /// <summary>Opens <paramref name="n"/> connections to a fresh coordinator at once, each doing what a worker does to register.</summary>

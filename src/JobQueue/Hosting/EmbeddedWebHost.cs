@@ -33,6 +33,13 @@ internal static class EmbeddedWebHost
     /// <summary>Connections accepted beyond a server's limit at once, on their way to being closed.</summary>
     private const int RejectedInFlight = 16;
 
+    /// <summary>
+    /// Connections the kernel may hold fully opened before Kestrel accepts them (it caps this at net.core.somaxconn,
+    /// 4096 by default). Kestrel's 512 overflowed when 1,000 workers registered at once: the kernel dropped the SYNs it
+    /// had no room for, and each of those workers waited the 1 s of TCP's first retransmission.
+    /// </summary>
+    private const int ListenBacklog = 4096;
+
     /// <summary>A builder with Kestrel listening at one address and port, holding at most <paramref name="maxConnections"/>.</summary>
     /// <param name="address">The address to bind.</param>
     /// <param name="port">The port to bind; 0 lets the system pick.</param>
@@ -53,6 +60,7 @@ internal static class EmbeddedWebHost
             limits(kestrel.Limits);
             kestrel.Listen(address, port, listen);
         });
+        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.Backlog = ListenBacklog);
         // Registered after Kestrel's own socket transport, so Kestrel takes it first.
         builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
             new AcceptThrottle(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services), (int)Math.Min(int.MaxValue - RejectedInFlight, maxConnections) + RejectedInFlight));
