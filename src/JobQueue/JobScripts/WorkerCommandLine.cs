@@ -154,18 +154,37 @@ internal sealed record WorkerCommandLine
         return arguments;
     }
 
+    private static RootCommand Command() => new("JobQueue worker: runs a cluster's tasks, started by its job script (or by a LocalCluster)")
+    {
+        SchedulerOption, NameOption, JobIdOption, ThreadsOption, MemoryLimitOption, WorkersOption, MemoryPauseOption, MemoryTerminateOption, NoNannyOption,
+        DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, SignalGraceOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
+        ResourcesOption,
+    };
+
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Writes the options' help or the version to <paramref name="output"/> when <paramref name="arguments"/> ask for
+    /// it (<c>--help</c>, <c>-h</c>, <c>-?</c>, <c>--version</c>); a worker's own command line never does, so it is not
+    /// parsed twice.
+    /// </summary>
+    public static bool TryWriteHelp(IReadOnlyList<string> arguments, TextWriter output)
+    {
+        // The root command has no action of its own: an action is the help's or the version's.
+        if (!arguments.Any(argument => argument is "--help" or "-h" or "-?" or "/h" or "/?" or "--version")
+            || Command().Parse(arguments.ToArray()) is not { Action: not null, Errors.Count: 0 } asked)
+        {
+            return false;
+        }
+
+        asked.Invoke(new InvocationConfiguration { Output = output });
+        return true;
+    }
 
     /// <exception cref="ArgumentException">The arguments are not a valid worker command line; the message lists every problem.</exception>
     public static WorkerCommandLine Parse(IReadOnlyList<string> arguments)
     {
-        var command = new RootCommand("JobQueue worker")
-        {
-            SchedulerOption, NameOption, JobIdOption, ThreadsOption, MemoryLimitOption, WorkersOption, MemoryPauseOption, MemoryTerminateOption, NoNannyOption,
-            DeathTimeoutOption, LifetimeOption, LifetimeStaggerOption, SignalGraceOption, LocalDirectoryOption, InterfaceOption, SecretFileOption, ParentProcessOption, LogLevelOption,
-            ResourcesOption,
-        };
-        var result = command.Parse(arguments.ToArray());
+        var result = Command().Parse(arguments.ToArray());
         if (result.Errors.Count > 0)
         {
             throw new ArgumentException("Invalid worker command line: " + string.Join("; ", result.Errors.Select(error => error.Message)));

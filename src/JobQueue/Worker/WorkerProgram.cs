@@ -17,6 +17,11 @@ internal static class WorkerProgram
     /// <summary>Runs the WorkerHost with its command line; returns its exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (WorkerCommandLine.TryWriteHelp(args, Console.Out))
+        {
+            return 0;
+        }
+
         WorkerCommandLine commandLine;
         try
         {

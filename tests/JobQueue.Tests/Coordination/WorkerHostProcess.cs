@@ -7,9 +7,9 @@ namespace JobQueue.Tests.Coordination;
 internal static class WorkerHostProcess
 {
     /// <remarks>The worker logs to stderr; <c>errorLines</c> receives each line.</remarks>
-    public static Process Start(IEnumerable<string> arguments, Action<string>? errorLines = null)
+    public static Process Start(IEnumerable<string> arguments, Action<string>? errorLines = null, bool redirectOutput = false)
     {
-        var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false, RedirectStandardError = true };
+        var startInfo = new ProcessStartInfo(WorkerHostLocation.Dotnet) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = redirectOutput };
         startInfo.ArgumentList.Add(WorkerHostLocation.EntryAssembly);
         foreach (var argument in arguments)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JobQueue.JobScripts;
+using JobQueue.Tests.Coordination;
 using JobQueue.Tests.JobScripts;
 using JobQueue.Protocol;
 using JobQueue.Submission;
@@ -46,6 +47,33 @@ public sealed class WorkerCommandLineTests
 
         Assert.Contains("--secret-file", error.Message);
         Assert.Contains("hunter2", error.Message);
+    }
+
+    [Theory]
+    [InlineData("--help", "--secret-file <secret-file> (REQUIRED)")]
+    [InlineData("-h", "--memory-limit <memory-limit> (REQUIRED)")]
+    [InlineData("--version", ".")]
+    public async Task A_person_asking_the_WorkerHost_for_help_or_its_version_gets_it_and_exit_code_0(string flag, string expected)
+    {
+        var errors = new List<string>();
+        using var worker = WorkerHostProcess.Start([flag], errors.Add, redirectOutput: true);
+        var output = await worker.StandardOutput.ReadToEndAsync();
+        await worker.WaitForExitAsync();
+
+        Assert.True(worker.ExitCode == 0, $"exit code {worker.ExitCode}; standard error: {string.Join('\n', errors)}");
+        Assert.Contains(expected, output);
+        Assert.DoesNotContain(errors, line => line.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Help_is_written_only_when_asked_for()
+    {
+        using var output = new StringWriter();
+
+        Assert.False(WorkerCommandLine.TryWriteHelp(["--scheduler", "tcp://h:1", "--name", "w-0", "--nthreads", "1", "--memory-limit", "1GiB", "--death-timeout", "5", "--secret-file", "/s"], output));
+        Assert.Equal("", output.ToString());
+        Assert.True(WorkerCommandLine.TryWriteHelp(["--name", "w-0", "--help"], output));
+        Assert.Contains("Usage:", output.ToString());
     }
 
     [Fact]
