@@ -26,6 +26,25 @@ internal sealed class CoordinatorConnection : IAsyncDisposable
 
     public IClientStreamWriter<FromWorker> Output => _call.RequestStream;
 
+    /// <summary>
+    /// Starts loading, on a thread-pool thread, the system's CA certificates that the first TLS handshake would
+    /// otherwise load on the way to the coordinator: .NET builds a chain before the pin check sees the certificate,
+    /// and the first chain reads the whole trust store (here about 290 certificates, ~90 ms of CPU) even though the
+    /// pin alone decides. On a node with a core to spare, that time then passes while the worker starts its logger
+    /// and builds its channel: a LocalCluster of one worker on two cores reached it 46 ms sooner (median 0.41 s, not 0.46 s).
+    /// </summary>
+    public static void PreloadTrustStore() => ThreadPool.UnsafeQueueUserWorkItem(
+        static _ =>
+        {
+            using var roots = new X509Store(StoreName.Root, StoreLocation.LocalMachine);
+            roots.Open(OpenFlags.ReadOnly);
+            foreach (var certificate in roots.Certificates)
+            {
+                certificate.Dispose();
+            }
+        },
+        null);
+
     /// <summary>Connects, checks the certificate and the coordinator's proof, and proves this worker's.</summary>
     /// <param name="address">The coordinator, as <c>tcp://host:port</c>.</param>
     /// <param name="keys">The secret and the certificate hash, from the secret file.</param>

@@ -33,6 +33,11 @@ internal static class WorkerProgram
             return (int)WorkerExit.BadSetup;
         }
 
+        if (!commandLine.Nanny)
+        {
+            CoordinatorConnection.PreloadTrustStore();
+        }
+
         await using var serilog = CreateLog(commandLine);
         if (commandLine.Nanny)
         {
