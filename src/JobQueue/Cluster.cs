@@ -109,7 +109,24 @@ public abstract partial class Cluster : IAsyncDisposable
                 if (_coordinator is null)
                 {
                     _coordinator = Coordinator.Start(_coordinatorSettings, _completion, Logger);
+                    // Workers are launched while the server starts: their connections wait in its listen queue.
                     OnCoordinatorStarted(_coordinator);
+                    try
+                    {
+                        _coordinator.WaitUntilServing();
+                    }
+                    catch
+                    {
+                        var failed = _coordinator;
+                        _coordinator = null;
+                        Task.Run(async () =>
+                        {
+                            await StopWorkersAsync(failed).ConfigureAwait(false);
+                            await failed.DisposeAsync().ConfigureAwait(false);
+                        }).GetAwaiter().GetResult();
+                        throw;
+                    }
+
                     _dashboard = StartDashboard(_coordinator);
                 }
 

@@ -58,7 +58,7 @@ internal sealed partial class Coordinator : IAsyncDisposable
     /// <summary>Bytes of shipped files (code and large captured values) sent to workers so far: a diagnostic counter.</summary>
     public long FileBytesSent => _files.BytesSent;
 
-    /// <summary>Makes the cluster's certificate, writes the secret file, and starts serving workers.</summary>
+    /// <summary>Makes the cluster's certificate, writes the secret file, binds the port and starts serving workers there.</summary>
     /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
     /// <exception cref="ArgumentException"><see cref="CoordinatorSettings.Interface"/> does not exist here or has no address.</exception>
     /// <remarks>Synchronous because the cluster starts its coordinator on first use, from <c>Map</c> and friends.</remarks>
@@ -80,9 +80,8 @@ internal sealed partial class Coordinator : IAsyncDisposable
         var coordinator = new Coordinator(settings, certificate, secret, events, logger);
         try
         {
-            // Off any caller's synchronization context (a notebook's, a UI's): the cluster starts this inside a lock.
             var service = new WorkerChannelService(coordinator.ServeAsync, secret.Keys, coordinator._refusals);
-            coordinator._host = Task.Run(() => CoordinatorHost.StartAsync(settings with { ListenAddress = address.Bind.ToString() }, certificate, service, coordinator._refusals, logger)).GetAwaiter().GetResult();
+            coordinator._host = CoordinatorHost.Start(settings with { ListenAddress = address.Bind.ToString() }, certificate, service, coordinator._refusals, logger);
         }
         catch
         {
@@ -96,6 +95,23 @@ internal sealed partial class Coordinator : IAsyncDisposable
         coordinator._silenceWatch = coordinator.WatchSilenceAsync();
         logger.LogInformation("Coordinator listening on {Bind}; workers dial {Address} ({Reason}; TLS 1.3)", address.Bind, coordinator.Address, address.Reason);
         return coordinator;
+    }
+
+    /// <summary>
+    /// Blocks until the server accepts connections (until then they wait in the listen queue): <see cref="Start"/>
+    /// returns once the port is bound, so that workers can be launched while the server starts.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server could not start.</exception>
+    public void WaitUntilServing()
+    {
+        try
+        {
+            _host!.Serving.GetAwaiter().GetResult();
+        }
+        catch (Exception exception)
+        {
+            throw new InvalidOperationException($"The coordinator's server could not start: {exception.Message}", exception);
+        }
     }
 
     /// <summary>Gives the function an id, shared by every equal definition so workers load it once.</summary>

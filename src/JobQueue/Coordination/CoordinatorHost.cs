@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using JobQueue.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -16,31 +17,40 @@ namespace JobQueue.Coordination;
 /// first free port of the settings. Connections that have not authenticated are bounded in number and time, and the
 /// process keeps file descriptors of its own however many connections knock.
 /// </summary>
+/// <remarks>
+/// The port is bound before Kestrel starts (185 ms in a process's first cluster), so that workers can be launched
+/// meanwhile: their connections wait in the listen queue until Kestrel takes it over.
+/// </remarks>
 internal sealed class CoordinatorHost : IAsyncDisposable
 {
     private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly WebApplication _application;
+    private readonly Task<WebApplication> _serving;
 
-    private CoordinatorHost(WebApplication application, int port)
+    private CoordinatorHost(Task<WebApplication> serving, int port)
     {
-        _application = application;
+        _serving = serving;
         Port = port;
     }
 
     /// <summary>The port bound.</summary>
     public int Port { get; }
 
+    /// <summary>Completes once Kestrel accepts connections; faults if it could not start.</summary>
+    public Task Serving => _serving;
+
+    /// <summary>Binds the first free port of the settings and starts Kestrel on it in the background.</summary>
     /// <exception cref="InvalidOperationException">No port of <see cref="CoordinatorSettings.Ports"/> could be bound.</exception>
-    public static async Task<CoordinatorHost> StartAsync(CoordinatorSettings settings, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
+    public static CoordinatorHost Start(CoordinatorSettings settings, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
     {
         var address = IPAddress.Parse(settings.ListenAddress);
         foreach (var port in settings.Ports)
         {
-            var application = Build(address, port, certificate, service, refusals, logger);
-            if (await EmbeddedWebHost.TryStartAsync(application, CancellationToken.None).ConfigureAwait(false) is { } bound)
+            if (EmbeddedWebHost.TryBind(address, port) is { } socket)
             {
-                return new CoordinatorHost(application, bound);
+                var bound = ((IPEndPoint)socket.LocalEndPoint!).Port;
+                // Off any caller's synchronization context (a notebook's, a UI's): the cluster starts this inside a lock.
+                return new CoordinatorHost(Task.Run(() => ServeAsync(socket, address, bound, certificate, service, refusals, logger)), bound);
             }
         }
 
@@ -50,11 +60,44 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _application.StopAsync().ConfigureAwait(false);
-        await _application.DisposeAsync().ConfigureAwait(false);
+        WebApplication application;
+        try
+        {
+            application = await _serving.ConfigureAwait(false);
+        }
+        catch
+        {
+            return; // it never served: ServeAsync closed the socket
+        }
+
+        await application.StopAsync().ConfigureAwait(false);
+        await application.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static WebApplication Build(IPAddress address, int port, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
+    private static async Task<WebApplication> ServeAsync(
+        Socket socket, IPAddress address, int port, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
+    {
+        WebApplication? application = null;
+        try
+        {
+            application = Build(socket, address, port, certificate, service, refusals, logger);
+            await application.StartAsync(CancellationToken.None).ConfigureAwait(false);
+            return application;
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "The coordinator's server could not start on {Address}:{Port}", address, port);
+            if (application is not null)
+            {
+                await application.DisposeAsync().ConfigureAwait(false);
+            }
+
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(Socket socket, IPAddress address, int port, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
     {
         var builder = EmbeddedWebHost.CreateBuilder(
             address, port,
@@ -80,7 +123,8 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 limits.Http2.KeepAlivePingTimeout = Liveness.KeepAlivePingTimeout;
             },
             logger,
-            () => refusals.Add("", "the connection limit was reached (the open-file limit, ulimit -n, bounds it)"));
+            () => refusals.Add("", "the connection limit was reached (the open-file limit, ulimit -n, bounds it)"),
+            socket);
         builder.Services.AddRouting();
         builder.Services.AddGrpc(grpc =>
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -38,7 +39,7 @@ internal static class EmbeddedWebHost
     /// 4096 by default). Kestrel's 512 overflowed when 1,000 workers registered at once: the kernel dropped the SYNs it
     /// had no room for, and each of those workers waited the 1 s of TCP's first retransmission.
     /// </summary>
-    private const int ListenBacklog = 4096;
+    public const int ListenBacklog = 4096;
 
     /// <summary>A builder with Kestrel listening at one address and port, holding at most <paramref name="maxConnections"/>.</summary>
     /// <param name="address">The address to bind.</param>
@@ -48,8 +49,9 @@ internal static class EmbeddedWebHost
     /// <param name="limits">Sets Kestrel's other limits.</param>
     /// <param name="logger">Where Kestrel's warnings and errors go.</param>
     /// <param name="connectionRejected">Called when Kestrel turns a connection away at its connection limit.</param>
+    /// <param name="boundSocket">A socket already bound to <paramref name="address"/> and <paramref name="port"/> and listening, for Kestrel to take over; null to let Kestrel bind.</param>
     public static WebApplicationBuilder CreateBuilder(
-        IPAddress address, int port, Action<ListenOptions> listen, long maxConnections, Action<KestrelServerLimits> limits, ILogger logger, Action connectionRejected)
+        IPAddress address, int port, Action<ListenOptions> listen, long maxConnections, Action<KestrelServerLimits> limits, ILogger logger, Action connectionRejected, Socket? boundSocket = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "JobQueue" });
         builder.Logging.AddProvider(new ClusterLogProvider(logger, connectionRejected));
@@ -60,7 +62,14 @@ internal static class EmbeddedWebHost
             limits(kestrel.Limits);
             kestrel.Listen(address, port, listen);
         });
-        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.Backlog = ListenBacklog);
+        builder.Services.Configure<SocketTransportOptions>(sockets =>
+        {
+            sockets.Backlog = ListenBacklog;
+            if (boundSocket is not null)
+            {
+                sockets.CreateBoundListenSocket = _ => boundSocket;
+            }
+        });
         // Registered after Kestrel's own socket transport, so Kestrel takes it first.
         builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
             new AcceptThrottle(ActivatorUtilities.CreateInstance<SocketTransportFactory>(services), (int)Math.Min(int.MaxValue - RejectedInFlight, maxConnections) + RejectedInFlight));
@@ -84,6 +93,34 @@ internal static class EmbeddedWebHost
 
         var bound = application.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return new Uri(bound).Port;
+    }
+
+    /// <summary>
+    /// A socket bound to <paramref name="address"/> and <paramref name="port"/> as Kestrel binds its own, and listening,
+    /// so that connections wait in its queue until Kestrel takes it over; null when that port is taken.
+    /// </summary>
+    public static Socket? TryBind(IPAddress address, int port)
+    {
+        Socket socket;
+        try
+        {
+            socket = SocketTransportOptions.CreateDefaultBoundListenSocket(new IPEndPoint(address, port));
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return null;
+        }
+
+        try
+        {
+            socket.Listen(ListenBacklog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
