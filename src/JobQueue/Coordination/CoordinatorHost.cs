@@ -46,7 +46,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         var address = IPAddress.Parse(settings.ListenAddress);
         foreach (var port in settings.Ports)
         {
-            if (EmbeddedWebHost.TryBind(address, port) is { } socket)
+            if (TryBind(address, port) is { } socket)
             {
                 var bound = ((IPEndPoint)socket.LocalEndPoint!).Port;
                 // Off any caller's synchronization context (a notebook's, a UI's): the cluster starts this inside a lock.
@@ -56,6 +56,21 @@ internal sealed class CoordinatorHost : IAsyncDisposable
 
         throw new InvalidOperationException(
             $"The coordinator could not listen on {settings.ListenAddress} at any of its ports ({string.Join(", ", settings.Ports.Take(5))}{(settings.Ports.Count > 5 ? ", …" : "")} are taken); set Port to a free port or range.");
+    }
+
+    /// <exception cref="InvalidOperationException">The address is not this machine's, or the port is not ours to take.</exception>
+    private static Socket? TryBind(IPAddress address, int port)
+    {
+        try
+        {
+            return EmbeddedWebHost.TryBind(address, port);
+        }
+        catch (SocketException exception)
+        {
+            throw new InvalidOperationException(
+                $"The coordinator could not listen on {address} port {port}: {exception.Message}. Set ListenAddress to an address of this machine (or Interface to one of its network interfaces) and Port to a free port above 1023.",
+                exception);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -14,6 +14,33 @@ public sealed class InterfaceTests
 {
     private static readonly SlurmOptions Options = new() { Cores = 1, Memory = "1GiB", Name = "iface", DashboardAddress = null };
 
+    /// <summary>An address of no interface here is not a taken port: the error says which option to change.</summary>
+    [Fact]
+    public async Task A_ListenAddress_this_machine_does_not_have_fails_the_start_naming_the_option()
+    {
+        await using var cluster = TestClusters.Slurm(Options with { ListenAddress = "192.0.2.1" }); // TEST-NET-1: on no machine
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.StartAsync());
+
+        Assert.Contains("192.0.2.1", error.Message);
+        Assert.Contains("ListenAddress", error.Message);
+        Assert.DoesNotContain("are taken", error.Message);
+    }
+
+    [Fact]
+    public async Task A_taken_port_of_the_range_is_skipped_for_the_next()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await using var cluster = TestClusters.Slurm(Options with { ListenAddress = "127.0.0.1", Port = $"{port}-{port + 20}" });
+
+        await cluster.StartAsync();
+
+        var bound = new Uri(cluster.Address!).Port;
+        Assert.InRange(bound, port + 1, port + 20);
+    }
+
     [Fact]
     public async Task Interface_lo_binds_and_advertises_127_0_0_1_and_says_why()
     {
