@@ -95,7 +95,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         WebApplication? application = null;
         try
         {
-            application = Build(socket, address, port, certificate, service, refusals, logger);
+            application = Build(socket, certificate, service, refusals, logger);
             await application.StartAsync(CancellationToken.None).ConfigureAwait(false);
             return application;
         }
@@ -112,10 +112,10 @@ internal sealed class CoordinatorHost : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(Socket socket, IPAddress address, int port, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
+    private static WebApplication Build(Socket socket, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
     {
         var builder = EmbeddedWebHost.CreateBuilder(
-            address, port,
+            socket,
             listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -138,8 +138,7 @@ internal sealed class CoordinatorHost : IAsyncDisposable
                 limits.Http2.KeepAlivePingTimeout = Liveness.KeepAlivePingTimeout;
             },
             logger,
-            () => refusals.Add("", "the connection limit was reached (the open-file limit, ulimit -n, bounds it)"),
-            socket);
+            () => refusals.Add("", "the connection limit was reached (the open-file limit, ulimit -n, bounds it)"));
         builder.Services.AddRouting();
         builder.Services.AddGrpc(grpc =>
         {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using JobQueue.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
@@ -7,7 +9,8 @@ namespace JobQueue.Dashboard;
 /// <summary>Starts Kestrel for a dashboard on the first free port of the binding.</summary>
 internal static class KestrelDashboardFactory
 {
-    /// <exception cref="InvalidOperationException">No port of the binding could be bound.</exception>
+    /// <exception cref="InvalidOperationException">No port of the binding was free.</exception>
+    /// <exception cref="SocketException">The address is not this machine's, or a port not this user's to take.</exception>
     public static async Task<DashboardServer> StartAsync(DashboardSource source, CancellationToken cancellationToken)
     {
         var logger = source.LoggerFactory.CreateLogger<KestrelDashboard>();
@@ -16,10 +19,22 @@ internal static class KestrelDashboardFactory
         {
             foreach (var port in source.Binding.Ports)
             {
-                var app = Build(source, port, requests);
-                if (await EmbeddedWebHost.TryStartAsync(app, cancellationToken).ConfigureAwait(false) is not { } bound)
+                if (EmbeddedWebHost.TryBind(source.Binding.Address, port) is not { } socket)
                 {
                     continue;
+                }
+
+                var bound = ((IPEndPoint)socket.LocalEndPoint!).Port;
+                var app = Build(source, socket, requests);
+                try
+                {
+                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await app.DisposeAsync().ConfigureAwait(false);
+                    socket.Dispose();
+                    throw;
                 }
 
                 if (bound != source.Binding.Port && source.Binding.Port != 0)
@@ -40,10 +55,10 @@ internal static class KestrelDashboardFactory
         }
     }
 
-    private static WebApplication Build(DashboardSource source, int port, DashboardRequests requests)
+    private static WebApplication Build(DashboardSource source, Socket socket, DashboardRequests requests)
     {
         var builder = EmbeddedWebHost.CreateBuilder(
-            source.Binding.Address, port, _ => { }, EmbeddedWebHost.DashboardMaxConnections, _ => { },
+            socket, _ => { }, EmbeddedWebHost.DashboardMaxConnections, _ => { },
             source.LoggerFactory.CreateLogger<KestrelDashboard>(), () => { });
         var app = builder.Build();
         app.Run(requests.HandleAsync);

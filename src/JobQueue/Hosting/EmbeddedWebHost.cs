@@ -4,8 +4,6 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -18,7 +16,8 @@ namespace JobQueue.Hosting;
 /// <summary>
 /// Kestrel inside the user's process (the coordinator's gRPC server, the dashboard): it reads no configuration, takes
 /// no Ctrl+C or SIGTERM from the program, stops within 2 s, and logs to the cluster's logger only what the user should
-/// know. A port that is taken fails the start quietly, so that the caller can try the next one.
+/// know. The caller binds the port first (<see cref="TryBind"/>, null when it is taken, so that the caller can try the
+/// next one) and Kestrel takes the listening socket over.
 /// </summary>
 internal static class EmbeddedWebHost
 {
@@ -41,17 +40,15 @@ internal static class EmbeddedWebHost
     /// </summary>
     public const int ListenBacklog = 4096;
 
-    /// <summary>A builder with Kestrel listening at one address and port, holding at most <paramref name="maxConnections"/>.</summary>
-    /// <param name="address">The address to bind.</param>
-    /// <param name="port">The port to bind; 0 lets the system pick.</param>
+    /// <summary>A builder with Kestrel listening on <paramref name="boundSocket"/>, holding at most <paramref name="maxConnections"/>.</summary>
+    /// <param name="boundSocket">A socket from <see cref="TryBind"/>, which Kestrel takes over (and closes when it stops).</param>
     /// <param name="listen">Sets up the endpoint: protocols, TLS.</param>
     /// <param name="maxConnections">Connections held at once; more are closed as soon as they are accepted.</param>
     /// <param name="limits">Sets Kestrel's other limits.</param>
     /// <param name="logger">Where Kestrel's warnings and errors go.</param>
     /// <param name="connectionRejected">Called when Kestrel turns a connection away at its connection limit.</param>
-    /// <param name="boundSocket">A socket already bound to <paramref name="address"/> and <paramref name="port"/> and listening, for Kestrel to take over; null to let Kestrel bind.</param>
     public static WebApplicationBuilder CreateBuilder(
-        IPAddress address, int port, Action<ListenOptions> listen, long maxConnections, Action<KestrelServerLimits> limits, ILogger logger, Action connectionRejected, Socket? boundSocket = null)
+        Socket boundSocket, Action<ListenOptions> listen, long maxConnections, Action<KestrelServerLimits> limits, ILogger logger, Action connectionRejected)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "JobQueue" });
         builder.Logging.AddProvider(new ClusterLogProvider(logger, connectionRejected));
@@ -60,15 +57,12 @@ internal static class EmbeddedWebHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = maxConnections;
             limits(kestrel.Limits);
-            kestrel.Listen(address, port, listen);
+            kestrel.Listen((IPEndPoint)boundSocket.LocalEndPoint!, listen);
         });
         builder.Services.Configure<SocketTransportOptions>(sockets =>
         {
             sockets.Backlog = ListenBacklog;
-            if (boundSocket is not null)
-            {
-                sockets.CreateBoundListenSocket = _ => boundSocket;
-            }
+            sockets.CreateBoundListenSocket = _ => boundSocket;
         });
         // Registered after Kestrel's own socket transport, so Kestrel takes it first.
         builder.Services.AddSingleton<IConnectionListenerFactory>(services =>
@@ -76,23 +70,6 @@ internal static class EmbeddedWebHost
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(2));
         return builder;
-    }
-
-    /// <summary>Starts <paramref name="application"/>; the port it bound, or null when that port was taken.</summary>
-    public static async Task<int?> TryStartAsync(WebApplication application, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await application.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            await application.DisposeAsync().ConfigureAwait(false);
-            return null;
-        }
-
-        var bound = application.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new Uri(bound).Port;
     }
 
     /// <summary>
