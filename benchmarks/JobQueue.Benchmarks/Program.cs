@@ -10,6 +10,11 @@ const string Usage = "usage: dotnet run -c Release --project benchmarks/JobQueue
 var scenarioLimit = TimeSpan.FromMinutes(10);
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args is [Registration.ChildFlag, var address, var secretFile, var count])
+{
+    return await Registration.RunSimulatedWorkersAsync(address, secretFile, int.Parse(count, CultureInfo.InvariantCulture));
+}
+
 var quick = false;
 var withDask = true;
 string? only = null;

@@ -19,6 +19,7 @@ internal static class Report
         new("idle_worker_rss", HigherIsBetter: false, Must: 65, Target: 40),
         new("busy_worker_rss", HigherIsBetter: false),
         new("registration", HigherIsBetter: false, Must: 1, RequiredN: 1000),
+        new("registration_coordinator_cpu", HigherIsBetter: false),
         new("queued_memory", HigherIsBetter: false, Target: 500),
         new("dashboard_ratio", HigherIsBetter: true, Target: 95),
 

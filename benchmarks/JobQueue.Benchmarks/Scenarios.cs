@@ -1,10 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using JobQueue.Coordination;
-using JobQueue.Protocol;
-using Microsoft.Extensions.Logging.Abstractions;
-using JobQueue.Worker;
 
 namespace JobQueue.Benchmarks;
 
@@ -32,7 +26,7 @@ internal static class Scenarios
         new("efficiency", ["efficiency"], ["%"], EfficiencyAsync),
         new("startup", ["startup", "startup_one_worker"], ["s", "s"], StartupAsync),
         new("memory", ["idle_worker_rss", "busy_worker_rss"], ["MB", "MB"], MemoryAsync),
-        new("registration", ["registration"], ["s"], RegistrationAsync),
+        Registration.Scenario,
         new("queued_memory", ["queued_memory"], ["bytes/task"], QueuedMemoryAsync),
         CheckpointCost.Scenario,
         DashboardCost.Scenario,
@@ -233,85 +227,6 @@ internal static class Scenarios
         ];
     }
 
-    private static async Task<Figure[]> RegistrationAsync(bool quick)
-    {
-        const int wanted = 1000;
-        // Each connection holds two descriptors here: the simulated worker's socket and the coordinator's.
-        const int spare = 100; // for everything else this process has open
-        var limit = FileLimit.RaiseTo((2 * wanted) + spare);
-        var n = (int)Math.Min(wanted, limit > spare ? (limit - spare) / 2 : 0);
-        Check(n > 0, $"the open-file limit of {limit} leaves no room for connections");
-        var limitNote = n < wanted ? $"; the open-file limit of {limit} lets only {n} connections fit" : "";
-
-        // A few first, so that the handshake code is compiled on both ends, as the dask script warms up with one real worker.
-        await RegisterSimulatedWorkersAsync(20);
-        var overflowsBefore = ListenOverflows.Count();
-        var (elapsed, heapPerConnection) = await RegisterSimulatedWorkersAsync(n);
-        var overflowNote = ListenOverflows.Count() - overflowsBefore is { } overflows ? $"; {overflows} turned away by a full listen queue (each waits 1 s to retry)" : "";
-        return [new("registration", elapsed.TotalSeconds, "s", n,
-            $"{heapPerConnection / 1024:F0} KiB of managed heap per connection, both ends counted{overflowNote}{limitNote}")];
-    }
-
-    /// <summary>Opens <paramref name="n"/> connections to a fresh coordinator at once, each doing what a worker does to register.</summary>
-    private static async Task<(TimeSpan Elapsed, double HeapPerConnection)> RegisterSimulatedWorkersAsync(int n)
-    {
-        var directory = Directory.CreateTempSubdirectory("jobqueue-bench-");
-        var coordinator = Coordinator.Start(new CoordinatorSettings("127.0.0.1", [0], null, null, Path.Combine(directory.FullName, "cluster.secret")), new FutureCompletion((_, _) => { }), NullLogger.Instance);
-        var connections = new CoordinatorConnection?[n];
-        try
-        {
-            var keys = ClusterSecret.Read(coordinator.SecretPath);
-            var address = new Uri(coordinator.Address);
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-
-            var start = Stopwatch.GetTimestamp();
-            var registering = Task.WhenAll(Enumerable.Range(0, n).Select(RegisterAsync));
-            var registered = coordinator.WaitForWorkersAsync(n, deadline.Token);
-            if (await Task.WhenAny(registered, registering) == registering && registering.IsFaulted)
-            {
-                await registering; // a simulated worker failed: its error says more than a timeout would
-            }
-
-            try
-            {
-                await registered;
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"only {coordinator.Workers.Count} of {n} simulated workers registered within 60 s");
-            }
-
-            var elapsed = Stopwatch.GetElapsedTime(start);
-            await registering;
-            Check(coordinator.Workers.Count == n, $"the coordinator lists {coordinator.Workers.Count} workers, not {n}");
-            return (elapsed, (double)(GC.GetTotalMemory(forceFullCollection: true) - heapBefore) / n);
-
-            // Each as a worker connects: a connection of its own, TLS with the pinned certificate, the proofs, then Register.
-            async Task RegisterAsync(int i)
-            {
-                var connection = connections[i] = await CoordinatorConnection.OpenAsync(address, keys, TimeSpan.FromSeconds(60), from: null, deadline.Token);
-                await connection.Output.WriteAsync(
-                    new FromWorker { Register = new Register { Name = $"sim-{i}", Host = "127.0.0.1", Threads = 1, MemoryLimit = 1 << 30, ProcessId = i } },
-                    deadline.Token);
-            }
-        }
-        finally
-        {
-            // The coordinator first, so that it takes the closing connections for its own shutdown, not for lost workers.
-            await coordinator.DisposeAsync();
-            foreach (var connection in connections)
-            {
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync();
-                }
-            }
-
-            directory.Delete(recursive: true);
-        }
-    }
-
     private static async Task<Figure[]> QueuedMemoryAsync(bool quick)
     {
         var n = quick ? 100_000 : 1_000_000;
@@ -368,7 +283,7 @@ internal static class Scenarios
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static void Check(bool condition, string problem)
+    internal static void Check(bool condition, string problem)
     {
         if (!condition)
         {
