@@ -57,6 +57,22 @@ internal static class KernelSpec
     {
         var process = Environment.ProcessPath ?? throw new InvalidOperationException("The kernel cannot tell its own program's path, so it cannot write a kernelspec.");
         var assembly = typeof(KernelSpec).Assembly.Location;
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, assembly] : [process];
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, assembly] : [InvokedPath(process) ?? process];
+    }
+
+    /// <summary>
+    /// The path this program was started by when it is a symbolic link to <paramref name="process"/>, else null. The
+    /// linux-x64 tool package is an executable that <c>dotnet tool install</c> links from the tools folder into its
+    /// versioned store: the link survives <c>dotnet tool update</c>, the store path it points to does not.
+    /// </summary>
+    private static string? InvokedPath(string process)
+    {
+        var invoked = File.Exists("/proc/self/cmdline") ? File.ReadAllText("/proc/self/cmdline").Split('\0')[0] : "";
+        var candidates = invoked.Contains('/')
+            ? [Path.GetFullPath(invoked)]
+            : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Select(directory => Path.Combine(Path.GetFullPath(directory), invoked));
+        return invoked.Length == 0
+            ? null
+            : candidates.FirstOrDefault(candidate => File.Exists(candidate) && File.ResolveLinkTarget(candidate, returnFinalTarget: true)?.FullName == process);
     }
 }

@@ -1,3 +1,5 @@
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using JobQueue.Tests.Kernel;
 using static JobQueue.Tests.Kernel.KernelProtocolTests;
@@ -64,6 +66,10 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>
         Assert.Equal(feed.FeedDirectory, feed.RestoredFrom("JobQueue", feed.Version));
     }
 
+    /// <summary>
+    /// On linux-x64, dotnet tool install takes the kernel's precompiled package; its command is then a link into the
+    /// tool's versioned store, and the kernelspec names the link, which outlives the store path of an update.
+    /// </summary>
     [JupyterFact]
     public async Task The_kernel_tool_installs_from_the_feed_writes_its_kernelspec_and_runs_a_map_in_a_cell()
     {
@@ -71,6 +77,14 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>
         var tools = Path.Combine(folder, "tools");
         await feed.DotnetAsync(folder, "tool", "install", "JobQueue.Kernel", "--version", feed.Version, "--tool-path", tools, "--add-source", feed.FeedDirectory);
         var command = Path.Combine(tools, "jobqueue-kernel");
+        var installed = Path.GetDirectoryName(File.ResolveLinkTarget(command, returnFinalTarget: true)?.FullName ?? command)!;
+        foreach (var assembly in (string[])["JobQueue.Kernel.dll", "JobQueue.dll", "Microsoft.CodeAnalysis.CSharp.dll", "Grpc.Net.Client.dll"])
+        {
+            Assert.True(
+                IsReadyToRun(Path.Combine(installed, assembly)) == (RuntimeInformation.RuntimeIdentifier == "linux-x64"),
+                $"{assembly} in {installed} should carry precompiled code on linux-x64, and only there");
+        }
+
         using var jupyter = new Jupyter();
 
         var (code, output, errors) = await jupyter.RunAsync(command, ["install", "--user"], input: null);
@@ -87,6 +101,12 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>
         ]);
 
         Assert.True(Value(results[0]!) == "0 3 6 9 12", $"{results[0]} {log}");
+    }
+
+    private static bool IsReadyToRun(string assembly)
+    {
+        using var reader = new PEReader(File.OpenRead(assembly));
+        return reader.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0;
     }
 
     private static void AssertMapRanOnWorkers(string output, string results)
