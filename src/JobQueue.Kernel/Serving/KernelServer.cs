@@ -18,15 +18,17 @@ internal sealed class KernelServer : IDisposable
     private readonly IoPub _ioPub;
     private readonly CellExecutor _executor;
     private readonly CodeAssistant _assistant;
+    private readonly CellRunner _cells;
+    private int _warmingUp;
 
     public KernelServer(ConnectionInfo connection, string baseDirectory, Action<string> log)
     {
         _log = log;
         _sockets = new KernelSockets(connection, Received, log);
         _ioPub = new IoPub(_sockets, Guid.NewGuid().ToString("N"));
-        var cells = new CellRunner(CellOptions.For(baseDirectory));
-        _executor = new CellExecutor(cells, _ioPub);
-        _assistant = new CodeAssistant(cells);
+        _cells = new CellRunner(CellOptions.For(baseDirectory));
+        _executor = new CellExecutor(_cells, _ioPub);
+        _assistant = new CodeAssistant(_cells);
     }
 
     /// <summary>Serves until a shutdown request (or <paramref name="cancellationToken"/>), then disposes the clusters the cells made.</summary>
@@ -77,6 +79,7 @@ internal sealed class KernelServer : IDisposable
                 _ioPub.Status("busy", message);
                 Reply(channel, message, "kernel_info_reply", KernelInfo.Content());
                 _ioPub.Status("idle", message);
+                WarmUpOnce();
                 break;
             default:
                 _log($"Ignored a {message.Type} on the control socket: this kernel does not serve it there.");
@@ -111,6 +114,19 @@ internal sealed class KernelServer : IDisposable
             }
 
             _ioPub.Status("idle", request);
+            if (request.Type == "kernel_info_request")
+            {
+                WarmUpOnce();
+            }
+        }
+    }
+
+    // Front ends ask for the kernel's info first and show it as ready on the answer: the compiler warms up after that.
+    private void WarmUpOnce()
+    {
+        if (Interlocked.Exchange(ref _warmingUp, 1) == 0)
+        {
+            _cells.StartWarmUp(_log);
         }
     }
 
