@@ -92,22 +92,13 @@ internal sealed class CoordinatorHost : IAsyncDisposable
     private static async Task<WebApplication> ServeAsync(
         Socket socket, IPAddress address, int port, ClusterCertificate certificate, WorkerChannelService service, RefusalLog refusals, ILogger logger)
     {
-        WebApplication? application = null;
         try
         {
-            application = Build(socket, certificate, service, refusals, logger);
-            await application.StartAsync(CancellationToken.None).ConfigureAwait(false);
-            return application;
+            return await EmbeddedWebHost.StartAsync(socket, bound => Build(bound, certificate, service, refusals, logger), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
             logger.LogError(exception, "The coordinator's server could not start on {Address}:{Port}", address, port);
-            if (application is not null)
-            {
-                await application.DisposeAsync().ConfigureAwait(false);
-            }
-
-            socket.Dispose();
             throw;
         }
     }

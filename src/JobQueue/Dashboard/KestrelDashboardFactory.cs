@@ -25,17 +25,7 @@ internal static class KestrelDashboardFactory
                 }
 
                 var bound = ((IPEndPoint)socket.LocalEndPoint!).Port;
-                var app = Build(source, socket, requests);
-                try
-                {
-                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await app.DisposeAsync().ConfigureAwait(false);
-                    socket.Dispose();
-                    throw;
-                }
+                var app = await EmbeddedWebHost.StartAsync(socket, listening => Build(source, listening, requests), cancellationToken).ConfigureAwait(false);
 
                 if (bound != source.Binding.Port && source.Binding.Port != 0)
                 {

@@ -73,6 +73,31 @@ internal static class EmbeddedWebHost
     }
 
     /// <summary>
+    /// Builds the application on <paramref name="boundSocket"/> (a builder from <see cref="CreateBuilder"/>) and starts it;
+    /// if either fails, disposes what exists of it and the socket, so that the port is free again.
+    /// </summary>
+    public static async Task<WebApplication> StartAsync(Socket boundSocket, Func<Socket, WebApplication> build, CancellationToken cancellationToken)
+    {
+        WebApplication? application = null;
+        try
+        {
+            application = build(boundSocket);
+            await application.StartAsync(cancellationToken).ConfigureAwait(false);
+            return application;
+        }
+        catch
+        {
+            if (application is not null)
+            {
+                await application.DisposeAsync().ConfigureAwait(false);
+            }
+
+            boundSocket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// A socket bound to <paramref name="address"/> and <paramref name="port"/> as Kestrel binds its own, and listening,
     /// so that connections wait in its queue until Kestrel takes it over; null when that port is taken.
     /// </summary>
