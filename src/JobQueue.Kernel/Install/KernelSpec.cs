@@ -61,9 +61,10 @@ internal static class KernelSpec
     }
 
     /// <summary>
-    /// The path this program was started by when it is a symbolic link to <paramref name="process"/>, else null. The
-    /// linux-x64 tool package is an executable that <c>dotnet tool install</c> links from the tools folder into its
-    /// versioned store: the link survives <c>dotnet tool update</c>, the store path it points to does not.
+    /// The path this program was started by when it is the tools folder's link to <paramref name="process"/>, else null.
+    /// The linux-x64 tool package is an executable that <c>dotnet tool install</c> links from the tools folder into its
+    /// versioned store there (<c>TOOLS/.store/…</c>): the link survives <c>dotnet tool update</c>, the store path it
+    /// points to does not. A link from any other folder, which someone else may repoint later, is not taken.
     /// </summary>
     private static string? InvokedPath(string process)
     {
@@ -73,6 +74,8 @@ internal static class KernelSpec
             : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Select(directory => Path.Combine(Path.GetFullPath(directory), invoked));
         return invoked.Length == 0
             ? null
-            : candidates.FirstOrDefault(candidate => File.Exists(candidate) && File.ResolveLinkTarget(candidate, returnFinalTarget: true)?.FullName == process);
+            : candidates.FirstOrDefault(candidate =>
+                process.StartsWith(Path.Combine(Path.GetDirectoryName(candidate)!, ".store") + "/", StringComparison.Ordinal)
+                && File.Exists(candidate) && File.ResolveLinkTarget(candidate, returnFinalTarget: true)?.FullName == process);
     }
 }

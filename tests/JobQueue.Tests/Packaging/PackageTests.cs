@@ -68,7 +68,8 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>
 
     /// <summary>
     /// On linux-x64, dotnet tool install takes the kernel's precompiled package; its command is then a link into the
-    /// tool's versioned store, and the kernelspec names the link, which outlives the store path of an update.
+    /// tool's versioned store, and the kernelspec names the link, which outlives the store path of an update, but no
+    /// link from elsewhere.
     /// </summary>
     [JupyterFact]
     public async Task The_kernel_tool_installs_from_the_feed_writes_its_kernelspec_and_runs_a_map_in_a_cell()
@@ -86,11 +87,28 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>
         }
 
         using var jupyter = new Jupyter();
+        var kernelJson = Path.Combine(jupyter.KernelsDirectory, Jupyter.KernelName, "kernel.json");
+
+        // A link to the kernel from a folder that is not the tool's (one another user could repoint later) is not
+        // written into the kernelspec: the kernel names its own program instead.
+        var elsewhere = Directory.CreateTempSubdirectory("jobqueue-elsewhere-");
+        try
+        {
+            var program = File.ResolveLinkTarget(command, returnFinalTarget: true)?.FullName ?? command;
+            var foreign = File.CreateSymbolicLink(Path.Combine(elsewhere.FullName, "jobqueue-kernel"), program).FullName;
+            var (foreignCode, foreignOutput, foreignErrors) = await jupyter.RunAsync(foreign, ["install", "--user"], input: null);
+            Assert.True(foreignCode == 0, $"jobqueue-kernel install through {foreign} exited with {foreignCode}: {foreignOutput} {foreignErrors}");
+            Assert.Equal(program, (string)JsonNode.Parse(await File.ReadAllTextAsync(kernelJson))!["argv"]![0]!);
+        }
+        finally
+        {
+            elsewhere.Delete(recursive: true);
+        }
 
         var (code, output, errors) = await jupyter.RunAsync(command, ["install", "--user"], input: null);
 
         Assert.True(code == 0, $"jobqueue-kernel install exited with {code}: {output} {errors}");
-        var spec = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(jupyter.KernelsDirectory, Jupyter.KernelName, "kernel.json")))!;
+        var spec = JsonNode.Parse(await File.ReadAllTextAsync(kernelJson))!;
         Assert.Equal([command, "start", "{connection_file}"], spec["argv"]!.AsArray().Select(part => (string)part!));
 
         var (results, log) = await jupyter.DriveAsync(
