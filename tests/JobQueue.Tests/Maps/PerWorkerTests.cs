@@ -56,16 +56,22 @@ public sealed class PerWorkerTests : IDisposable
             Assert.Equal(["model-0", "model-1"], warmed.Keys.Order());
         }
 
-        var created = File.ReadAllLines(Path.Combine(records, "created"));
+        var created = Records("created");
         Assert.Equal(created.Length, created.Distinct().Count());
         Assert.All(seen.GroupBy(item => item.Worker), perWorker => Assert.Single(perWorker.Select(item => item.Model).Distinct()));
         Assert.Equal(seen.Select(item => item.Model).Distinct().Order(), created.Select(line => Guid.Parse(line.Split(' ')[1])).Order());
-        Assert.Equal(created.Order(), File.ReadAllLines(Path.Combine(records, "disposed")).Order());
+        Assert.Equal(created.Order(), Records("disposed").Order());
     }
+
+    private string[] Records(string what) => [.. _records.GetFiles($"{what}-*").SelectMany(file => File.ReadAllLines(file.FullName))];
 
     public void Dispose() => _records.Delete(recursive: true);
 
-    /// <summary>Slow to make (threads asking at once would each make one, unless only one may), and it records its creation and disposal.</summary>
+    /// <summary>
+    /// Slow to make (threads asking at once would each make one, unless only one may), and it records its creation and
+    /// disposal, in a file per worker: two worker processes appending to one file at the same moment can write at the
+    /// same offset, and one line is lost.
+    /// </summary>
     private sealed class Model : IDisposable
     {
         private readonly string _records;
@@ -75,11 +81,11 @@ public sealed class PerWorkerTests : IDisposable
         {
             _records = records;
             Thread.Sleep(200);
-            File.AppendAllText(Path.Combine(records, "created"), $"{_worker} {Id}\n");
+            File.AppendAllText(Path.Combine(records, $"created-{_worker}"), $"{_worker} {Id}\n");
         }
 
         public Guid Id { get; } = Guid.NewGuid();
 
-        public void Dispose() => File.AppendAllText(Path.Combine(_records, "disposed"), $"{_worker} {Id}\n");
+        public void Dispose() => File.AppendAllText(Path.Combine(_records, $"disposed-{_worker}"), $"{_worker} {Id}\n");
     }
 }
